@@ -1,0 +1,267 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { Meta, SESSION_TTL_MAX_SECONDS, SESSION_TTL_MIN_SECONDS } from '@agentmc/contract';
+import { generateApiKey } from '../domain/api-keys.js';
+import { formatTimestamp, systemClock, type Clock } from '../domain/clock.js';
+import { toSessionResource } from '../http/serialize.js';
+import type { Store } from '../store/store.js';
+
+/** A mistake in the command line or its arguments: printed, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** A well-formed command that the data refuses (unknown team, …): printed, exit code 1. */
+export class CommandError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CommandError';
+  }
+}
+
+export const USAGE = `Usage: pnpm admin <command> [options]
+
+Commands (each prints JSON on stdout):
+  team create --name NAME
+  user create --team ID --name NAME
+  agent create --team ID --name NAME
+  agent disable --id ID
+  agent enable --id ID
+  key create --agent ID | --user ID     prints the key once: {"id": …, "key": "amc_…"}
+  key revoke --id ID
+  session request --agent ID [--user ID] [--ttl SECONDS] [--meta JSON]
+  demo                                  a team, a user, an agent, their keys, and what to try
+
+The database is DATABASE_URL (default ./data/agentmc.sqlite); migrations are applied first.`;
+
+export interface AdminContext {
+  readonly store: Store;
+  readonly clock?: Clock;
+  readonly sessionTtlSeconds: number;
+  /** Where the API is served, for the commands `demo` prints. */
+  readonly baseUrl: string;
+}
+
+const id = (name: string) =>
+  z.coerce
+    .number({ invalid_type_error: `--${name} must be a positive integer` })
+    .int(`--${name} must be a positive integer`)
+    .min(1, `--${name} must be a positive integer`)
+    .max(Number.MAX_SAFE_INTEGER, `--${name} is too large`);
+const name = z.string().trim().min(1, '--name must not be empty').max(200, '--name is too long');
+
+/** Runs one admin command and returns what it prints, timestamps as the API writes them. */
+export async function runAdmin(argv: readonly string[], ctx: AdminContext): Promise<unknown> {
+  return withTimestamps(await dispatch(argv, ctx));
+}
+
+async function dispatch(argv: readonly string[], ctx: AdminContext): Promise<unknown> {
+  const [noun, verb, ...rest] = argv;
+  const clock = ctx.clock ?? systemClock;
+  const { store } = ctx;
+  const command = [noun, verb].filter(Boolean).join(' ');
+
+  switch (command) {
+    case 'team create': {
+      const o = options(rest, { name });
+      return store.createTeam({ name: o.name, now: clock() });
+    }
+    case 'user create': {
+      const o = options(rest, { team: id('team'), name });
+      return (
+        (await store.createUser({ teamId: o.team, name: o.name, now: clock() })) ??
+        missing('team', o.team)
+      );
+    }
+    case 'agent create': {
+      const o = options(rest, { team: id('team'), name });
+      return (
+        (await store.createAgent({ teamId: o.team, name: o.name, now: clock() })) ??
+        missing('team', o.team)
+      );
+    }
+    case 'agent disable':
+    case 'agent enable': {
+      const o = options(rest, { id: id('id') });
+      const agent = await store.setAgentDisabled({
+        agentId: o.id,
+        disabled: verb === 'disable',
+        now: clock(),
+      });
+      return agent ?? missing('agent', o.id);
+    }
+    case 'key create': {
+      const o = options(rest, { agent: id('agent').optional(), user: id('user').optional() });
+      if ((o.agent === undefined) === (o.user === undefined)) {
+        throw new UsageError('key create takes exactly one of --agent ID or --user ID');
+      }
+      return createKey(
+        store,
+        o.agent !== undefined ? { agentId: o.agent } : { userId: o.user! },
+        clock(),
+      );
+    }
+    case 'key revoke': {
+      const o = options(rest, { id: id('id') });
+      const key = await store.revokeApiKey({ keyId: o.id, now: clock() });
+      if (!key) return missing('key', o.id);
+      return { id: key.id, prefix: key.prefix, revoked_at: key.revoked_at };
+    }
+    case 'session request': {
+      const o = options(rest, {
+        agent: id('agent'),
+        user: id('user').optional(),
+        ttl: z.coerce
+          .number({ invalid_type_error: '--ttl must be a whole number of seconds' })
+          .int('--ttl must be a whole number of seconds')
+          .min(SESSION_TTL_MIN_SECONDS, `--ttl must be at least ${SESSION_TTL_MIN_SECONDS}`)
+          .max(SESSION_TTL_MAX_SECONDS, `--ttl must be at most ${SESSION_TTL_MAX_SECONDS}`)
+          .optional(),
+        meta: z.string().optional(),
+      });
+      return requestSession(store, clock(), ctx.sessionTtlSeconds, o);
+    }
+    case 'demo':
+      return demo(store, clock(), ctx.baseUrl);
+    default:
+      throw new UsageError(command ? `Unknown command: ${command}\n\n${USAGE}` : USAGE);
+  }
+}
+
+async function createKey(
+  store: Store,
+  principal: { agentId: number } | { userId: number },
+  now: number,
+) {
+  const generated = generateApiKey();
+  const row = await store.createApiKey({
+    principal,
+    prefix: generated.prefix,
+    keyHash: generated.hash,
+    now,
+  });
+  if (!row) {
+    return 'agentId' in principal
+      ? missing('agent', principal.agentId)
+      : missing('user', principal.userId);
+  }
+  return {
+    id: row.id,
+    key: generated.key,
+    prefix: row.prefix,
+    team_id: row.team_id,
+    agent_id: row.agent_id,
+    user_id: row.user_id,
+  };
+}
+
+async function requestSession(
+  store: Store,
+  now: number,
+  defaultTtl: number,
+  o: {
+    agent: number;
+    user?: number | undefined;
+    ttl?: number | undefined;
+    meta?: string | undefined;
+  },
+) {
+  const meta = o.meta === undefined ? null : parseMeta(o.meta);
+  const agent = (await store.findAgent(o.agent)) ?? missing('agent', o.agent);
+  if (o.user !== undefined) {
+    const user = (await store.findUser(o.user)) ?? missing('user', o.user);
+    if (user.team_id !== agent.team_id) {
+      throw new CommandError(`user ${o.user} is not in agent ${o.agent}'s team (${agent.team_id})`);
+    }
+  }
+  const session = await store.createSession({
+    teamId: agent.team_id,
+    agentId: agent.id,
+    requestedByUserId: o.user ?? null,
+    meta,
+    expiresAt: now + (o.ttl ?? defaultTtl),
+    now,
+  });
+  return toSessionResource(session ?? missing('agent', o.agent));
+}
+
+async function demo(store: Store, now: number, baseUrl: string) {
+  const team = await store.createTeam({ name: 'Demo team', now });
+  const user = (await store.createUser({ teamId: team.id, name: 'Demo person', now }))!;
+  const agent = (await store.createAgent({ teamId: team.id, name: 'Demo agent', now }))!;
+  const agentKey = await createKey(store, { agentId: agent.id }, now);
+  const userKey = await createKey(store, { userId: user.id }, now);
+  return {
+    team,
+    user,
+    agent,
+    agent_key: agentKey.key,
+    user_key: userKey.key,
+    try: [
+      `curl -s -X POST ${baseUrl}/realtime/sessions -H 'X-Api-Key: ${userKey.key}' -H 'Content-Type: application/json' -d '{"agent_id": ${agent.id}, "meta": {"topic": "hello"}}'`,
+      `curl -s ${baseUrl}/agents/realtime/sessions/requested?limit=20 -H 'X-Api-Key: ${agentKey.key}'`,
+      `curl -s -X POST ${baseUrl}/agents/realtime/sessions/SESSION_ID/claim -H 'X-Api-Key: ${agentKey.key}' -H 'Content-Type: application/json' -d '{}'`,
+      `AGENTMC_API_KEY=${agentKey.key} pnpm agent`,
+    ],
+  };
+}
+
+function parseMeta(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new UsageError('--meta must be JSON, for example --meta \'{"topic":"billing"}\'');
+  }
+  const parsed = Meta.safeParse(value);
+  if (!parsed.success || Array.isArray(value)) throw new UsageError('--meta must be a JSON object');
+  return parsed.data;
+}
+
+/** Rows keep epoch seconds in `*_at` columns; people read `2026-02-22T17:21:00Z`. */
+function withTimestamps(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withTimestamps);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [
+      k,
+      k.endsWith('_at') && typeof v === 'number' ? formatTimestamp(v) : withTimestamps(v),
+    ]),
+  );
+}
+
+function missing(what: string, id: number): never {
+  throw new CommandError(`${what} ${id} not found`);
+}
+
+/** Parses `--flag value` options against a zod shape; unknown flags are usage errors. */
+function options<S extends z.ZodRawShape>(
+  args: readonly string[],
+  shape: S,
+): z.infer<z.ZodObject<S>> {
+  let values: Record<string, string | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...args],
+      options: Object.fromEntries(Object.keys(shape).map((k) => [k, { type: 'string' as const }])),
+      strict: true,
+      allowPositionals: false,
+    }) as { values: Record<string, string | undefined> });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const parsed = z.object(shape).safeParse(values);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const flag = issue.path.join('.');
+    throw new UsageError(
+      issue.code === 'invalid_type' && issue.received === 'undefined'
+        ? `--${flag} is required`
+        : issue.message,
+    );
+  }
+  return parsed.data;
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+import { ConfigError, loadConfig } from '../config.js';
+import { openStore } from '../store/open-store.js';
+import { CommandError, runAdmin, UsageError } from './admin.js';
+
+// The only module of the CLI that reads the environment.
+async function main(argv: string[]): Promise<number> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      return 2;
+    }
+    throw error;
+  }
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === 'help') {
+    const { USAGE } = await import('./admin.js');
+    console.log(USAGE);
+    return argv.length === 0 ? 2 : 0;
+  }
+  const store = await openStore({
+    databaseUrl: config.databaseUrl,
+    poolSize: 2,
+    ...(config.databaseSchema ? { schema: config.databaseSchema } : {}),
+  });
+  try {
+    const output = await runAdmin(argv, {
+      store,
+      sessionTtlSeconds: config.sessionTtlSeconds,
+      baseUrl: process.env.AGENTMC_BASE_URL ?? `http://localhost:${config.port}/api/v1`,
+    });
+    process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(error.message);
+      return 2;
+    }
+    if (error instanceof CommandError) {
+      console.error(`error: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    await store.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  },
+);

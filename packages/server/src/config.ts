@@ -1,0 +1,91 @@
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const intFromEnv = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const boolFromEnv = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .transform((v) => v === 'true' || v === '1' || v === 'yes')
+    .default(fallback ? 'true' : 'false');
+
+/** The server's configuration, from environment variables. Parsed once, at start. */
+export const ConfigSchema = z.object({
+  PORT: intFromEnv(3000, 0, 65_535),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  /** `postgres://…` for PostgreSQL; otherwise a SQLite file path. */
+  DATABASE_URL: z.string().min(1).default('./data/agentmc.sqlite'),
+  DATABASE_POOL_SIZE: intFromEnv(10, 1, 1_000),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/)
+    .optional(),
+  SESSION_TTL_SECONDS: intFromEnv(600, 10, 86_400),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  /** Requests per minute per API key; 0 turns the limiter off. */
+  RATE_LIMIT_PER_MINUTE: intFromEnv(1_200, 0, 1_000_000),
+  /** Validate every response against the contract (on in tests; costs time in production). */
+  VALIDATE_RESPONSES: boolFromEnv(false),
+  /** Seconds to wait for in-flight requests on SIGTERM before closing anyway. */
+  SHUTDOWN_GRACE_SECONDS: intFromEnv(10, 0, 300),
+  /** Largest accepted JSON body. */
+  BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/i)
+    .default('64kb'),
+});
+
+export type ServerConfigInput = z.input<typeof ConfigSchema>;
+
+export interface ServerConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly databaseUrl: string;
+  readonly databasePoolSize: number;
+  readonly databaseSchema: string | undefined;
+  readonly sessionTtlSeconds: number;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+  readonly rateLimitPerMinute: number;
+  readonly validateResponses: boolean;
+  readonly shutdownGraceSeconds: number;
+  readonly bodyLimit: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Reads the configuration from an environment (normally `process.env`).
+ *
+ * @example
+ * const config = loadConfig({ PORT: '0', DATABASE_URL: '/tmp/test.sqlite' });
+ */
+export function loadConfig(env: Record<string, string | undefined>): ServerConfig {
+  const defined = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  );
+  const parsed = ConfigSchema.safeParse(defined);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const c = parsed.data;
+  return {
+    port: c.PORT,
+    host: c.HOST,
+    databaseUrl: c.DATABASE_URL,
+    databasePoolSize: c.DATABASE_POOL_SIZE,
+    databaseSchema: c.DATABASE_SCHEMA,
+    sessionTtlSeconds: c.SESSION_TTL_SECONDS,
+    logLevel: c.LOG_LEVEL,
+    rateLimitPerMinute: c.RATE_LIMIT_PER_MINUTE,
+    validateResponses: c.VALIDATE_RESPONSES,
+    shutdownGraceSeconds: c.SHUTDOWN_GRACE_SECONDS,
+    bodyLimit: c.BODY_LIMIT,
+  };
+}

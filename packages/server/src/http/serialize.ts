@@ -1,0 +1,23 @@
+import type { AgentRealtimeSession } from '@agentmc/contract';
+import { formatNullableTimestamp, formatTimestamp } from '../domain/clock.js';
+import type { SessionRow } from '../store/schema.js';
+
+/** A stored session as the API shows it: the 14 fields, in the contract's order. */
+export function toSessionResource(row: SessionRow): AgentRealtimeSession {
+  return {
+    id: row.id,
+    team_id: row.team_id,
+    agent_id: row.agent_id,
+    requested_by_user_id: row.requested_by_user_id,
+    status: row.status,
+    claimed_at: formatNullableTimestamp(row.claimed_at),
+    opened_at: formatNullableTimestamp(row.opened_at),
+    closed_at: formatNullableTimestamp(row.closed_at),
+    expires_at: formatNullableTimestamp(row.expires_at),
+    last_browser_heartbeat_at: formatNullableTimestamp(row.last_browser_heartbeat_at),
+    last_agent_heartbeat_at: formatNullableTimestamp(row.last_agent_heartbeat_at),
+    meta: row.meta === null ? null : (JSON.parse(row.meta) as Record<string, unknown>),
+    created_at: formatTimestamp(row.created_at),
+    updated_at: formatTimestamp(row.updated_at),
+  };
+}

@@ -1,0 +1,46 @@
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { SqlDialect } from './dialect.js';
+import * as m0001 from './0001-initial.js';
+
+export type { SqlDialect } from './dialect.js';
+
+type VersionedMigration = { up(db: Kysely<unknown>, dialect: SqlDialect): Promise<void> };
+
+/** Versioned migrations, in order. Never edit one that has shipped: add the next. */
+const MIGRATIONS: Record<string, VersionedMigration> = {
+  '0001-initial': m0001,
+};
+
+class StaticMigrationProvider implements MigrationProvider {
+  readonly #dialect: SqlDialect;
+  constructor(dialect: SqlDialect) {
+    this.#dialect = dialect;
+  }
+  async getMigrations(): Promise<Record<string, Migration>> {
+    const dialect = this.#dialect;
+    return Object.fromEntries(
+      Object.entries(MIGRATIONS).map(([name, m]) => [name, { up: (db) => m.up(db, dialect) }]),
+    );
+  }
+}
+
+export class MigrationError extends Error {
+  constructor(
+    readonly migration: string | undefined,
+    options: { cause: unknown },
+  ) {
+    super(`Database migration ${migration ?? '(unknown)'} failed`, options);
+    this.name = 'MigrationError';
+  }
+}
+
+/** Brings the schema up to date. Safe to run from several processes at once (Kysely locks). */
+export async function migrateToLatest(db: Kysely<any>, dialect: SqlDialect): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new StaticMigrationProvider(dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new MigrationError(failed?.migrationName, { cause: error });
+  }
+  return (results ?? []).map((r) => r.migrationName);
+}

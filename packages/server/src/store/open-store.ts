@@ -1,0 +1,97 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+import { migrateToLatest } from './migrations/index.js';
+import { KyselyStore } from './kysely-store.js';
+
+export interface OpenStoreOptions {
+  /** `postgres://…` (or `postgresql://…`) for PostgreSQL; anything else is a SQLite file path. */
+  readonly databaseUrl: string;
+  /** PostgreSQL pool size. */
+  readonly poolSize?: number;
+  /** PostgreSQL schema to use (created if missing): lets test runs and tenants never collide. */
+  readonly schema?: string;
+  /** Apply pending migrations before returning (the default). */
+  readonly migrate?: boolean;
+  /** Called with errors the pool reports outside any request (a dropped idle connection). */
+  readonly onBackgroundError?: (error: Error) => void;
+}
+
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
+}
+
+/**
+ * Opens the store named by a database URL and brings its schema up to date.
+ *
+ * @example
+ * const store = await openStore({ databaseUrl: './data/agentmc.sqlite' });
+ * const team = await store.createTeam({ name: 'Acme', now: Math.floor(Date.now() / 1000) });
+ */
+export async function openStore(options: OpenStoreOptions): Promise<KyselyStore> {
+  const store = isPostgresUrl(options.databaseUrl) ? openPostgres(options) : openSqlite(options);
+  if (options.migrate !== false) {
+    try {
+      if (options.schema && store.dialect === 'postgres') {
+        await sql`create schema if not exists ${sql.id(options.schema)}`.execute(store.db);
+      }
+      await migrateToLatest(store.db, store.dialect);
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+  }
+  return store;
+}
+
+function openSqlite(options: OpenStoreOptions): KyselyStore {
+  const file = options.databaseUrl.replace(/^sqlite:(\/\/)?/i, '');
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const database = new SqliteDatabase(file);
+  // WAL lets readers run beside the one writer, across processes; the busy timeout makes a
+  // second process (the CLI, another replica) wait for the write lock instead of failing.
+  database.pragma('journal_mode = WAL');
+  database.pragma('busy_timeout = 5000');
+  database.pragma('synchronous = NORMAL');
+  database.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return new KyselyStore(db, 'sqlite');
+}
+
+// int8 (ids, epoch seconds) arrives from node-postgres as a string; every value we store fits a
+// JS number exactly (ids are bounded to Number.MAX_SAFE_INTEGER by the contract).
+const INT8_OID = 20;
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8_OID) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+};
+
+function openPostgres(options: OpenStoreOptions): KyselyStore {
+  const schema = options.schema;
+  const pool = new pg.Pool({
+    connectionString: options.databaseUrl,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    types: pgTypes,
+    ...(schema ? { options: `-c search_path=${quoteIdent(schema)}` } : {}),
+  });
+  // A connection that dies while idle (PostgreSQL restarted) is reported here; without a
+  // listener it would crash the process. The pool replaces it on the next checkout.
+  pool.on('error', (error) => options.onBackgroundError?.(error));
+  const dialect = new PostgresDialect({ pool });
+  const db = new Kysely<Database>({ dialect });
+  return new KyselyStore(db, 'postgres');
+}
+
+function quoteIdent(name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name)) {
+    throw new Error(`Invalid PostgreSQL schema name: ${name}`);
+  }
+  return `"${name}"`;
+}

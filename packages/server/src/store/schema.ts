@@ -1,0 +1,76 @@
+import type { Generated, Insertable, Selectable } from 'kysely';
+import type { SessionStatus } from '@agentmc/contract';
+
+/** Instants are stored as whole seconds since the epoch, the API's own precision. */
+export type EpochSeconds = number;
+
+export interface TeamsTable {
+  id: Generated<number>;
+  name: string;
+  created_at: EpochSeconds;
+}
+
+export interface UsersTable {
+  id: Generated<number>;
+  team_id: number;
+  name: string;
+  created_at: EpochSeconds;
+}
+
+export interface AgentsTable {
+  id: Generated<number>;
+  team_id: number;
+  name: string;
+  disabled_at: EpochSeconds | null;
+  created_at: EpochSeconds;
+}
+
+export interface ApiKeysTable {
+  id: Generated<number>;
+  team_id: number;
+  /** Exactly one of agent_id and user_id is set: the key's principal. */
+  agent_id: number | null;
+  user_id: number | null;
+  /** The readable start of the key, to recognise it in listings; never enough to use it. */
+  prefix: string;
+  /** SHA-256 of the whole key, hex. The key itself is never stored. */
+  key_hash: string;
+  created_at: EpochSeconds;
+  revoked_at: EpochSeconds | null;
+}
+
+export interface RealtimeSessionsTable {
+  id: Generated<number>;
+  team_id: number;
+  agent_id: number;
+  requested_by_user_id: number | null;
+  status: SessionStatus;
+  claimed_at: EpochSeconds | null;
+  opened_at: EpochSeconds | null;
+  closed_at: EpochSeconds | null;
+  expires_at: EpochSeconds | null;
+  last_browser_heartbeat_at: EpochSeconds | null;
+  last_agent_heartbeat_at: EpochSeconds | null;
+  /** JSON text of the requester's object, or null. */
+  meta: string | null;
+  /** The claimer's Idempotency-Key, so that the same claimer can repeat its claim safely. */
+  claim_key: string | null;
+  close_reason: string | null;
+  created_at: EpochSeconds;
+  updated_at: EpochSeconds;
+}
+
+export interface Database {
+  teams: TeamsTable;
+  users: UsersTable;
+  agents: AgentsTable;
+  api_keys: ApiKeysTable;
+  realtime_sessions: RealtimeSessionsTable;
+}
+
+export type SessionRow = Selectable<RealtimeSessionsTable>;
+export type NewSession = Insertable<RealtimeSessionsTable>;
+export type Team = Selectable<TeamsTable>;
+export type User = Selectable<UsersTable>;
+export type Agent = Selectable<AgentsTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;
