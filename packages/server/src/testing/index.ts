@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { createApp, listen, type AppConfig } from '../app.js';
 import { generateApiKey } from '../domain/api-keys.js';
 import { systemClock, type Clock } from '../domain/clock.js';
@@ -26,6 +28,92 @@ export function manualClock(
     now = t;
   };
   return clock;
+}
+
+export type StoreKind = 'sqlite' | 'postgres';
+
+/** The PostgreSQL server tests use; each test database lives in a schema of its own. */
+export const PG_TEST_URL = process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+let postgresProbe: Promise<boolean> | undefined;
+
+/** Whether {@link PG_TEST_URL} answers. Asked once per process. */
+export function postgresAvailable(): Promise<boolean> {
+  postgresProbe ??= (async () => {
+    const client = new pg.Client({ connectionString: PG_TEST_URL, connectionTimeoutMillis: 2_000 });
+    try {
+      await client.connect();
+      await client.query('select 1');
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  })();
+  return postgresProbe;
+}
+
+let skipNoticePrinted = false;
+
+/**
+ * The stores a suite runs against: SQLite always, PostgreSQL when it answers. In CI
+ * (`CI=true`) an unreachable PostgreSQL is a failure, never a silent skip.
+ *
+ * @example
+ * describe.each(await storeKinds())('claim (%s)', (kind) => { ... });
+ */
+export async function storeKinds(): Promise<StoreKind[]> {
+  if (await postgresAvailable()) return ['sqlite', 'postgres'];
+  if (process.env.CI === 'true') {
+    throw new Error(`PostgreSQL is not reachable at ${PG_TEST_URL}, and CI=true requires it.`);
+  }
+  if (!skipNoticePrinted) {
+    skipNoticePrinted = true;
+    console.warn(
+      `PostgreSQL not reachable at ${PG_TEST_URL}: skipping the PostgreSQL runs (set PG_TEST_URL).`,
+    );
+  }
+  return ['sqlite'];
+}
+
+export interface TestDatabase {
+  readonly kind: StoreKind;
+  readonly databaseUrl: string;
+  /** The PostgreSQL schema, unique to this database. */
+  readonly schema: string | undefined;
+  /** Deletes it: the SQLite folder, or the PostgreSQL schema. */
+  drop(): Promise<void>;
+}
+
+/** A new, empty database of a kind, that no other test or run shares. */
+export function testDatabase(kind: StoreKind): TestDatabase {
+  if (kind === 'sqlite') {
+    const databaseUrl = tempSqliteUrl();
+    return {
+      kind,
+      databaseUrl,
+      schema: undefined,
+      async drop() {
+        fs.rmSync(path.dirname(databaseUrl), { recursive: true, force: true });
+      },
+    };
+  }
+  const schema = `t_${process.pid}_${randomBytes(6).toString('hex')}`;
+  return {
+    kind,
+    databaseUrl: PG_TEST_URL,
+    schema,
+    async drop() {
+      const client = new pg.Client({ connectionString: PG_TEST_URL });
+      await client.connect();
+      try {
+        await client.query(`drop schema if exists "${schema}" cascade`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
 }
 
 /** A fresh SQLite file in its own temporary folder. */
@@ -101,27 +189,24 @@ export interface TestServer {
   readonly store: KyselyStore;
   readonly clock: Clock;
   readonly databaseUrl: string;
+  readonly database: TestDatabase;
   readonly fixtures: Fixtures;
   close(): Promise<void>;
 }
 
 /**
- * A real server on a free loopback port over a real database (a new SQLite file unless
- * `databaseUrl` says otherwise), validating every response against the contract.
+ * A real server on a free loopback port over a new, empty database of the given kind (SQLite
+ * unless told otherwise), validating every response against the contract.
  */
 export async function startTestServer(
-  options: {
-    databaseUrl?: string;
-    schema?: string;
-    clock?: Clock;
-    config?: Partial<AppConfig>;
-  } = {},
+  options: { kind?: StoreKind; clock?: Clock; config?: Partial<AppConfig> } = {},
 ): Promise<TestServer> {
-  const databaseUrl = options.databaseUrl ?? tempSqliteUrl();
+  const database = testDatabase(options.kind ?? 'sqlite');
+  const { databaseUrl } = database;
   const clock = options.clock ?? systemClock;
   const store = await openStore({
     databaseUrl,
-    ...(options.schema ? { schema: options.schema } : {}),
+    ...(database.schema ? { schema: database.schema } : {}),
   });
   const app = createApp(
     {
@@ -140,10 +225,12 @@ export async function startTestServer(
     store,
     clock,
     databaseUrl,
+    database,
     fixtures: fixtures(store, clock),
     async close() {
       await running.close();
       await store.close();
+      await database.drop();
     },
   };
 }
