@@ -35,10 +35,10 @@ export async function openStore(options: OpenStoreOptions): Promise<KyselyStore>
   const store = isPostgresUrl(options.databaseUrl) ? openPostgres(options) : openSqlite(options);
   if (options.migrate !== false) {
     try {
-      if (options.schema && store.dialect === 'postgres') {
-        await sql`create schema if not exists ${sql.id(options.schema)}`.execute(store.db);
-      }
-      await migrateToLatest(store.db, store.dialect);
+      if (options.schema && store.dialect === 'postgres') await createSchema(store, options.schema);
+      const schema =
+        store.dialect === 'postgres' ? (options.schema ?? (await currentSchema(store))) : undefined;
+      await migrateToLatest(store.db, store.dialect, schema);
     } catch (error) {
       await store.close();
       throw error;
@@ -87,6 +87,26 @@ function openPostgres(options: OpenStoreOptions): KyselyStore {
   const dialect = new PostgresDialect({ pool });
   const db = new Kysely<Database>({ dialect });
   return new KyselyStore(db, 'postgres');
+}
+
+async function currentSchema(store: KyselyStore): Promise<string> {
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(
+    store.db,
+  );
+  return rows[0]?.schema ?? 'public';
+}
+
+/** `create schema if not exists`, tolerating the replica that created it a moment earlier. */
+async function createSchema(store: KyselyStore, schema: string): Promise<void> {
+  try {
+    await sql`create schema if not exists ${sql.id(schema)}`.execute(store.db);
+  } catch (error) {
+    // Two replicas starting together can both pass the "not exists" check; the loser gets a
+    // unique violation on the catalog (23505) or "duplicate schema" (42P06). Either way the
+    // schema is there now.
+    const code = (error as { code?: unknown }).code;
+    if (code !== '23505' && code !== '42P06') throw error;
+  }
 }
 
 function quoteIdent(name: string): string {

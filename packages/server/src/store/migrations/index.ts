@@ -34,9 +34,21 @@ export class MigrationError extends Error {
   }
 }
 
-/** Brings the schema up to date. Safe to run from several processes at once (Kysely locks). */
-export async function migrateToLatest(db: Kysely<any>, dialect: SqlDialect): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new StaticMigrationProvider(dialect) });
+/**
+ * Brings the schema up to date. Safe to run from several processes at once (Kysely locks).
+ * On PostgreSQL, `schema` keeps the bookkeeping tables beside ours: Kysely would otherwise find
+ * another schema's `kysely_migration` table and believe this one migrated.
+ */
+export async function migrateToLatest(
+  db: Kysely<any>,
+  dialect: SqlDialect,
+  schema?: string,
+): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: new StaticMigrationProvider(dialect),
+    ...(schema && dialect === 'postgres' ? { migrationTableSchema: schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
