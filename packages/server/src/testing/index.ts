@@ -234,3 +234,4 @@ export async function startTestServer(
     },
   };
 }
+export { freePort, spawnServer, type ServerProcess } from './server-process.js';

@@ -1,4 +1,4 @@
-import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { SqlDialect } from './dialect.js';
 import * as m0001 from './0001-initial.js';
 
@@ -35,9 +35,13 @@ export class MigrationError extends Error {
 }
 
 /**
- * Brings the schema up to date. Safe to run from several processes at once (Kysely locks).
- * On PostgreSQL, `schema` keeps the bookkeeping tables beside ours: Kysely would otherwise find
- * another schema's `kysely_migration` table and believe this one migrated.
+ * Brings the schema up to date. Safe to run from several processes at once.
+ *
+ * PostgreSQL: Kysely's lock table serialises migrators, and `schema` keeps its bookkeeping
+ * tables beside ours (it would otherwise find another schema's `kysely_migration` and believe
+ * this one migrated). SQLite: Kysely takes no lock there, so the whole run happens inside one
+ * `BEGIN IMMEDIATE` transaction; a second process waits on the write lock (busy timeout), then
+ * sees the migrations done.
  */
 export async function migrateToLatest(
   db: Kysely<any>,
@@ -48,7 +52,22 @@ export async function migrateToLatest(
     db,
     provider: new StaticMigrationProvider(dialect),
     ...(schema && dialect === 'postgres' ? { migrationTableSchema: schema } : {}),
+    ...(dialect === 'sqlite' ? { disableTransactions: true } : {}),
   });
+  if (dialect === 'postgres') return run(migrator);
+  // Kysely's SQLite driver has one connection, so these statements and the migrator's share it.
+  await sql`begin immediate`.execute(db);
+  try {
+    const applied = await run(migrator);
+    await sql`commit`.execute(db);
+    return applied;
+  } catch (error) {
+    await sql`rollback`.execute(db);
+    throw error;
+  }
+}
+
+async function run(migrator: Migrator): Promise<string[]> {
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
