@@ -1,0 +1,125 @@
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createApp,
+  listen,
+  openStore,
+  type KyselyStore,
+  type RunningServer,
+} from '../src/index.js';
+import {
+  PG_TEST_URL,
+  fixtures,
+  storeKinds,
+  testDatabase,
+  type TestDatabase,
+} from '../src/testing/index.js';
+
+/** A TCP proxy in front of PostgreSQL that a test can cut and restore, like a restart would. */
+async function cuttableProxy(target: URL) {
+  const sockets = new Set<net.Socket>();
+  let down = false;
+  const server = net.createServer((client) => {
+    if (down) {
+      client.destroy();
+      return;
+    }
+    const upstream = net.connect(Number(target.port || 5432), target.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  const url = new URL(target);
+  url.hostname = '127.0.0.1';
+  url.port = String(port);
+  return {
+    url: url.toString(),
+    cut() {
+      down = true;
+      for (const s of sockets) s.destroy();
+    },
+    restore() {
+      down = false;
+    },
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+const kinds = await storeKinds();
+
+describe.runIf(kinds.includes('postgres'))('PostgreSQL connection loss', () => {
+  let database: TestDatabase;
+  let proxy: Awaited<ReturnType<typeof cuttableProxy>>;
+  let store: KyselyStore;
+  let running: RunningServer;
+  let agentKey: string;
+
+  beforeAll(async () => {
+    database = testDatabase('postgres');
+    proxy = await cuttableProxy(new URL(PG_TEST_URL));
+    store = await openStore({ databaseUrl: proxy.url, schema: database.schema! });
+    const app = createApp(
+      { sessionTtlSeconds: 600, rateLimitPerMinute: 0, validateResponses: true, bodyLimit: '64kb' },
+      { store },
+    );
+    running = await listen(app, { port: 0, host: '127.0.0.1', shutdownGraceSeconds: 1 });
+    const f = fixtures(store);
+    const team = await f.team();
+    const agent = await f.agent(team.id);
+    agentKey = agent.key;
+    await f.session({ agentId: agent.id });
+  });
+
+  afterAll(async () => {
+    proxy?.restore();
+    await running?.close();
+    await store?.close();
+    await proxy?.close();
+    await database?.drop();
+  });
+
+  const list = () =>
+    fetch(`${running.origin}/api/v1/agents/realtime/sessions/requested`, {
+      headers: { 'X-Api-Key': agentKey },
+    });
+
+  it('answers 503 service.unavailable with Retry-After while the database is gone', async () => {
+    expect((await list()).status).toBe(200);
+    proxy.cut();
+    const res = await list();
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('service.unavailable');
+    expect(JSON.stringify(body)).not.toMatch(/ECONN|terminated|at .*\.js/);
+  });
+
+  it('reports not ready on /readyz, but alive on /healthz', async () => {
+    const ready = await fetch(`${running.origin}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(((await ready.json()) as { error: { code: string } }).error.code).toBe(
+      'service.unavailable',
+    );
+    expect((await fetch(`${running.origin}/healthz`)).status).toBe(200);
+  });
+
+  it('recovers by itself once the database is back, without a restart', async () => {
+    proxy.restore();
+    const deadline = Date.now() + 15_000;
+    let status = 0;
+    while (Date.now() < deadline) {
+      status = (await list()).status;
+      if (status === 200) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(status).toBe(200);
+    expect((await fetch(`${running.origin}/readyz`)).status).toBe(200);
+  });
+});
