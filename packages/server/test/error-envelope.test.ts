@@ -1,0 +1,212 @@
+import { Writable } from 'node:stream';
+import { createOpenApiDocument } from '@agentmc/contract';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createApp, listen, type RunningServer } from '../src/app.js';
+import { hashApiKey } from '../src/domain/api-keys.js';
+import type { Store } from '../src/store/store.js';
+import { storeKinds } from '../src/testing/index.js';
+import { apiOf, expectError, fieldErrors, send, useWorld } from './helpers.js';
+
+const LIST = '/agents/realtime/sessions/requested';
+
+describe.each(await storeKinds())('the error envelope, from every path (%s)', (kind) => {
+  const world = useWorld(kind);
+
+  it('answers 404 resource.not_found for an unknown route under /api/v1, with or without a key', async () => {
+    const { api, agent } = world();
+    expectError(await api.get('/no/such/route'), 404, 'resource.not_found');
+    expectError(await api.get('/no/such/route', { key: agent.key }), 404, 'resource.not_found');
+  });
+
+  it('answers 404 resource.not_found for an unknown route outside /api/v1', async () => {
+    const { server } = world();
+    expectError(await send(`${server.origin}/`, 'GET'), 404, 'resource.not_found');
+    expectError(await send(`${server.origin}/nope.html`, 'GET'), 404, 'resource.not_found');
+    expectError(await send(`${server.origin}/api/v2${LIST}`, 'GET'), 404, 'resource.not_found');
+  });
+
+  it('answers 404 resource.not_found for a known path with a method it does not have', async () => {
+    const { api, agent } = world();
+    expectError(await api.post(LIST, { key: agent.key, json: {} }), 404, 'resource.not_found');
+    expectError(
+      await api.send('DELETE', '/agents/realtime/sessions/1/claim', { key: agent.key }),
+      404,
+      'resource.not_found',
+    );
+  });
+
+  it('answers 422 validation.failed with details.fields.body for malformed JSON', async () => {
+    const { api, user, agent } = world();
+    const reply = await api.post('/realtime/sessions', {
+      key: user.key,
+      body: `{"agent_id": ${agent.id},`,
+      headers: { 'Content-Type': 'application/json' },
+    });
+    expect(fieldErrors(reply)).toEqual({ body: ['Must be valid JSON.'] });
+  });
+
+  it('answers 413 request.too_large for a body over 64kb', async () => {
+    const { api, user, agent } = world();
+    const reply = await api.post('/realtime/sessions', {
+      key: user.key,
+      json: { agent_id: agent.id, meta: { blob: 'x'.repeat(70 * 1024) } },
+    });
+    expectError(reply, 413, 'request.too_large');
+  });
+
+  it('accepts a body just under the limit', async () => {
+    const { api, user, agent } = world();
+    const reply = await api.post('/realtime/sessions', {
+      key: user.key,
+      json: { agent_id: agent.id, meta: { blob: 'x'.repeat(60 * 1024) } },
+    });
+    expect(reply.status).toBe(201);
+  });
+
+  it('gathers every failing part of a request into one 422', async () => {
+    const { api, agent } = world();
+    const reply = await api.post('/agents/realtime/sessions/abc/claim', {
+      key: agent.key,
+      json: [],
+      headers: { 'Idempotency-Key': '' },
+    });
+    expect(Object.keys(fieldErrors(reply)).sort()).toEqual(['body', 'idempotency-key', 'session']);
+  });
+
+  it('puts a request id on every reply, errors included, echoing a sane X-Request-Id', async () => {
+    const { api } = world();
+    const mine = await api.get(LIST, { headers: { 'X-Request-Id': 'trace-123' } });
+    const theirs = await api.get('/nope');
+    expect(mine.headers.get('x-request-id')).toBe('trace-123');
+    expect(theirs.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe.each(await storeKinds())('GET /api/v1/openapi.json (%s)', (kind) => {
+  const world = useWorld(kind);
+
+  it('serves the document generated from the contract, without a key', async () => {
+    const { api } = world();
+    const reply = await api.get('/openapi.json');
+    expect(reply.status).toBe(200);
+    expect(reply.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(reply.body).toEqual(JSON.parse(JSON.stringify(createOpenApiDocument())));
+    expect(reply.body.paths['/agents/realtime/sessions/requested'].get.operationId).toBe(
+      'listAgentRealtimeRequestedSessions',
+    );
+    expect(reply.body.paths['/agents/realtime/sessions/{session}/claim'].post.operationId).toBe(
+      'claimAgentRealtimeSession',
+    );
+  });
+});
+
+/** A store whose every query fails the way a driver does: a message full of SQL. */
+function failingStore(): Store {
+  const agentKeyHash = hashApiKey('amc_test-agent');
+  const fail = async (): Promise<never> => {
+    const error = new Error(
+      'SQLITE_ERROR: no such column: secret_column in SELECT * FROM realtime_sessions WHERE agent_id = ?',
+    );
+    Object.assign(error, { code: 'SQLITE_ERROR' });
+    throw error;
+  };
+  return {
+    dialect: 'sqlite',
+    findPrincipalByKeyHash: async (hash) =>
+      hash === agentKeyHash
+        ? { keyId: 1, teamId: 1, agentId: 1, userId: null, agentDisabled: false }
+        : undefined,
+    listRequestedSessions: fail,
+    claimSession: fail,
+    createSession: fail,
+    findSession: fail,
+    createTeam: fail,
+    createUser: fail,
+    createAgent: fail,
+    findAgent: fail,
+    findUser: fail,
+    setAgentDisabled: fail,
+    createApiKey: fail,
+    revokeApiKey: fail,
+    ping: fail,
+    close: async () => undefined,
+  };
+}
+
+describe('an unexpected error', () => {
+  let running: RunningServer | undefined;
+  afterEach(async () => {
+    await running?.close();
+    running = undefined;
+  });
+
+  async function serve() {
+    const lines: string[] = [];
+    const logger = pino(
+      { level: 'error' },
+      new Writable({
+        write(chunk, _encoding, done) {
+          lines.push(String(chunk));
+          done();
+        },
+      }),
+    );
+    const app = createApp(
+      { sessionTtlSeconds: 600, rateLimitPerMinute: 0, validateResponses: true, bodyLimit: '64kb' },
+      { store: failingStore(), logger },
+    );
+    running = await listen(app, { port: 0, host: '127.0.0.1', shutdownGraceSeconds: 1 });
+    return { api: apiOf(`${running.origin}/api/v1`), lines };
+  }
+
+  it('answers 500 internal, without stack trace or SQL in the body', async () => {
+    const { api } = await serve();
+    const reply = await api.get(LIST, { key: 'amc_test-agent' });
+    const error = expectError(reply, 500, 'internal');
+    expect(error).toEqual({ code: 'internal', message: 'Internal server error.' });
+    expect(reply.text).not.toMatch(/SELECT|secret_column|SQLITE|\.ts:\d+|\bat \w/);
+  });
+
+  it('answers 500 internal from a mutation too', async () => {
+    const { api } = await serve();
+    const reply = await api.post('/agents/realtime/sessions/1/claim', {
+      key: 'amc_test-agent',
+      json: {},
+    });
+    expectError(reply, 500, 'internal');
+    expect(reply.text).not.toMatch(/SELECT|secret_column/);
+  });
+
+  it('logs the error, with its request id', async () => {
+    const { api, lines } = await serve();
+    const reply = await api.get(LIST, {
+      key: 'amc_test-agent',
+      headers: { 'X-Request-Id': 'req-500' },
+    });
+    expect(reply.status).toBe(500);
+    const logged = lines.map((line) => JSON.parse(line) as Record<string, any>);
+    const entry = logged.find((l) => l.msg === 'request failed');
+    expect(entry).toMatchObject({ req_id: 'req-500', code: 'internal' });
+    expect(entry?.err?.message).toContain('secret_column');
+  });
+
+  it('answers 503 service.unavailable with Retry-After from /readyz when the store does not answer', async () => {
+    await serve();
+    const reply = await send(`${running!.origin}/readyz`, 'GET');
+    expectError(reply, 503, 'service.unavailable');
+    expect(Number(reply.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+});
+
+describe.each(await storeKinds())('a store closed under the app (%s)', (kind) => {
+  const world = useWorld(kind);
+
+  it('answers 500 internal in the envelope, never HTML, never a stack', async () => {
+    const { api, server, agent } = world();
+    await server.store.close();
+    const reply = await api.get(LIST, { key: agent.key });
+    expectError(reply, 500, 'internal');
+    expect(reply.text).not.toMatch(/\bat \w|select|\.js:\d+/i);
+  });
+});
