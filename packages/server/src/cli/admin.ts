@@ -257,11 +257,8 @@ function options<S extends z.ZodRawShape>(
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const flag = issue.path.join('.');
-    throw new UsageError(
-      issue.code === 'invalid_type' && issue.received === 'undefined'
-        ? `--${flag} is required`
-        : issue.message,
-    );
+    // Judge "missing" by the argument itself: a coerced number sees an absent flag as NaN.
+    throw new UsageError(values[flag] === undefined ? `--${flag} is required` : issue.message);
   }
   return parsed.data;
 }
