@@ -201,9 +201,9 @@ async function demo(store: Store, now: number, baseUrl: string) {
     agent_key: agentKey.key,
     user_key: userKey.key,
     try: [
-      `curl -s -X POST ${baseUrl}/realtime/sessions -H 'X-Api-Key: ${userKey.key}' -H 'Content-Type: application/json' -d '{"agent_id": ${agent.id}, "meta": {"topic": "hello"}}'`,
-      `curl -s ${baseUrl}/agents/realtime/sessions/requested?limit=20 -H 'X-Api-Key: ${agentKey.key}'`,
-      `curl -s -X POST ${baseUrl}/agents/realtime/sessions/SESSION_ID/claim -H 'X-Api-Key: ${agentKey.key}' -H 'Content-Type: application/json' -d '{}'`,
+      `curl -s -X POST '${baseUrl}/realtime/sessions' -H 'X-Api-Key: ${userKey.key}' -H 'Content-Type: application/json' -d '{"agent_id": ${agent.id}, "meta": {"topic": "hello"}}'`,
+      `curl -s '${baseUrl}/agents/realtime/sessions/requested?limit=20' -H 'X-Api-Key: ${agentKey.key}'`,
+      `curl -s -X POST '${baseUrl}/agents/realtime/sessions/SESSION_ID/claim' -H 'X-Api-Key: ${agentKey.key}' -H 'Content-Type: application/json' -d '{}'`,
       `AGENTMC_API_KEY=${agentKey.key} pnpm agent`,
     ],
   };
