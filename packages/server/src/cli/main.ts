@@ -17,8 +17,13 @@ async function main(argv: string[]): Promise<number> {
   }
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === 'help') {
     const { USAGE } = await import('./admin.js');
+    // Asked-for help is output; usage after a bare invocation is an error message.
+    if (argv.length === 0) {
+      console.error(USAGE);
+      return 2;
+    }
     console.log(USAGE);
-    return argv.length === 0 ? 2 : 0;
+    return 0;
   }
   const store = await openStore({
     databaseUrl: config.databaseUrl,
