@@ -1,0 +1,183 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { startTestServer, type TestServer } from '@agentmc/server/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// What an app developer outside this repository gets: the packed tarballs of @agentmc/contract
+// and @agentmc/api installed with npm into an empty project, the seeds' SDK examples
+// type-checked there against the published .d.ts and run with node against a real server.
+// Slow (it builds, packs and installs from the npm registry), so one setup serves every test.
+
+const run = promisify(execFile);
+const clientDir = fileURLToPath(new URL('..', import.meta.url));
+const contractDir = path.resolve(clientDir, '../contract');
+const SEEDS = ['claim-agent-realtime-session', 'list-agent-realtime-requested-sessions'] as const;
+
+/** Versions the repository pins, so the empty project type-checks with the same compiler. */
+function pinned(name: string): string {
+  const require = (p: string) => JSON.parse(fs.readFileSync(p, 'utf8')) as { version: string };
+  const manifest = path.join(clientDir, 'node_modules', name, 'package.json');
+  return `${name}@${require(fs.realpathSync(manifest)).version}`;
+}
+
+/** Wrong calls in the consumer's project: they prove the published types are real, not `any`. */
+const WRONG_CALLS = `import { AgentMCApi, AgentMCNetworkError } from '@agentmc/api';
+import type { AgentRealtimeSession } from '@agentmc/contract';
+
+const client = new AgentMCApi();
+// @ts-expect-error session is a number
+await client.operations.claimAgentRealtimeSession({ params: { path: { session: '1' } }, body: {} });
+// @ts-expect-error agent_id is required
+await client.operations.createRealtimeSession({ body: {} });
+// @ts-expect-error no such operation
+await client.operations.launchRocket();
+const result = await client.operations.listAgentRealtimeRequestedSessions();
+// @ts-expect-error 418 is not a status of this operation
+if (result.status === 418) console.log('teapot');
+if (!result.error) {
+  const sessions: AgentRealtimeSession[] = result.data.data;
+  console.log(sessions.length);
+}
+export const isNetworkError = (e: unknown) => e instanceof AgentMCNetworkError;
+`;
+
+let workDir: string;
+let projectDir: string;
+let server: TestServer;
+
+async function sh(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
+  try {
+    return await run(command, args, {
+      cwd,
+      env: { ...process.env, ...env },
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  } catch (error) {
+    const e = error as Error & { stdout?: string; stderr?: string };
+    throw new Error(`${command} ${args.join(' ')} failed:\n${e.stdout ?? ''}\n${e.stderr ?? ''}`, {
+      cause: error,
+    });
+  }
+}
+
+beforeAll(async () => {
+  workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentmc-pack-'));
+  projectDir = path.join(workDir, 'consumer');
+  fs.mkdirSync(projectDir);
+
+  // pnpm pack rewrites `workspace:` and `catalog:` to versions. It packs dist as it is: the
+  // client builds itself before packing (its prepack script), the contract is built here.
+  await sh('pnpm', ['run', 'build'], contractDir);
+  const tarballs: string[] = [];
+  for (const dir of [contractDir, clientDir]) {
+    const before = new Set(fs.readdirSync(workDir));
+    await sh('pnpm', ['pack', '--pack-destination', workDir], dir);
+    const packed = fs.readdirSync(workDir).filter((f) => f.endsWith('.tgz') && !before.has(f));
+    expect(packed).toHaveLength(1);
+    tarballs.push(path.join(workDir, packed[0]!));
+  }
+
+  fs.writeFileSync(
+    path.join(projectDir, 'package.json'),
+    JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
+  );
+  await sh(
+    'npm',
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+      ...tarballs,
+      pinned('typescript'),
+      pinned('@types/node'),
+    ],
+    projectDir,
+  );
+
+  for (const seed of SEEDS) {
+    fs.copyFileSync(
+      path.join(clientDir, 'test/seeds', `${seed}.ts`),
+      path.join(projectDir, `${seed}.ts`),
+    );
+  }
+  fs.writeFileSync(path.join(projectDir, 'wrong-calls.ts'), WRONG_CALLS);
+  fs.writeFileSync(
+    path.join(projectDir, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        strict: true,
+        noUncheckedIndexedAccess: true,
+        // Check the published declaration files too, not only the example.
+        skipLibCheck: false,
+        types: ['node'],
+        outDir: 'out',
+      },
+      include: ['*.ts'],
+    }),
+  );
+  server = await startTestServer();
+}, 240_000);
+
+afterAll(async () => {
+  await server?.close();
+  if (workDir) fs.rmSync(workDir, { recursive: true, force: true });
+});
+
+describe('the packed tarballs in an empty project', () => {
+  it('install from npm with their dependencies resolved: no workspace: or catalog: left', () => {
+    for (const name of ['@agentmc/contract', '@agentmc/api']) {
+      const manifest = fs.readFileSync(
+        path.join(projectDir, 'node_modules', name, 'package.json'),
+        'utf8',
+      );
+      expect(manifest).not.toMatch(/workspace:|catalog:/);
+      const { exports } = JSON.parse(manifest) as { exports: Record<string, unknown> };
+      expect(exports['.']).toEqual({ types: './dist/index.d.ts', import: './dist/index.js' });
+    }
+    const api = JSON.parse(
+      fs.readFileSync(path.join(projectDir, 'node_modules/@agentmc/api/package.json'), 'utf8'),
+    ) as { dependencies: Record<string, string> };
+    expect(api.dependencies['@agentmc/contract']).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('type-check the seeds’ SDK examples unchanged, and reject wrong calls (tsc, strict)', async () => {
+    // One compile: the seeds must have no errors, and each @ts-expect-error in wrong-calls.ts
+    // must meet one, or tsc reports it unused.
+    await sh(path.join(projectDir, 'node_modules/.bin/tsc'), ['-p', '.'], projectDir);
+    for (const seed of SEEDS)
+      expect(fs.existsSync(path.join(projectDir, 'out', `${seed}.js`))).toBe(true);
+  }, 120_000);
+
+  it('run the seeds with node against a server: list, then claim, then claim again', async () => {
+    const team = await server.fixtures.team();
+    const agent = await server.fixtures.agent(team.id);
+    const session = await server.fixtures.session({ agentId: agent.id });
+    expect(session.id).toBe(1);
+    const env = { AGENTMC_API_KEY: agent.key, AGENTMC_BASE_URL: server.baseUrl };
+    const node = (seed: (typeof SEEDS)[number]) =>
+      sh(process.execPath, [path.join('out', `${seed}.js`)], projectDir, env);
+
+    const listed = await node('list-agent-realtime-requested-sessions');
+    expect(listed.stderr).toBe('');
+    expect(listed.stdout).toMatch(/status: 'requested'/);
+    expect(listed.stdout).toMatch(/^\{\n  data: \[\n    \{\n      id: 1,/);
+
+    const claimed = await node('claim-agent-realtime-session');
+    expect(claimed.stderr).toBe('');
+    expect(claimed.stdout).toMatch(/id: 1,/);
+    expect(claimed.stdout).toMatch(/status: 'claimed'/);
+
+    const again = await node('claim-agent-realtime-session');
+    expect(again.stdout).toBe('');
+    expect(again.stderr).toMatch(/^409 \{/);
+    expect(again.stderr).toMatch(/code: 'realtime_session\.not_claimable'/);
+  }, 60_000);
+});

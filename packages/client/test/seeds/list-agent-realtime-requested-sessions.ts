@@ -1,0 +1,19 @@
+import { AgentMCApi } from '@agentmc/api';
+
+const client = new AgentMCApi({
+  apiKey: process.env.AGENTMC_API_KEY,
+});
+
+const result = await client.operations.listAgentRealtimeRequestedSessions({
+  params: {
+    query: {
+      limit: 20,
+    },
+  },
+});
+
+if (result.error) {
+  console.error(result.status, result.error);
+} else {
+  console.log(result.data);
+}
