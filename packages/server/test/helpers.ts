@@ -116,6 +116,11 @@ export function fieldErrors(reply: Reply): Record<string, string[]> {
   return fields!;
 }
 
+/** The 14 fields of a session, without what a response adds after them. */
+export function sessionFields(session: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(SESSION_FIELDS.map((field) => [field, session[field]]));
+}
+
 /** Asserts the 14 fields, in order, with their types; returns the session. */
 export function expectSessionShape(session: Record<string, unknown>, options: { exact: boolean }) {
   const keys = Object.keys(session);
