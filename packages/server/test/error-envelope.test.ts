@@ -83,6 +83,32 @@ describe.each(await storeKinds())('the error envelope, from every path (%s)', (k
   });
 });
 
+describe.each(await storeKinds())('rate limiting, at 3 requests a minute per key (%s)', (kind) => {
+  const world = useWorld(kind, { rateLimitPerMinute: 3 });
+
+  it('answers 429 rate_limited with Retry-After once a key has used its requests', async () => {
+    const { api, agent } = world();
+    for (let i = 0; i < 3; i++) expect((await api.get(LIST, { key: agent.key })).status).toBe(200);
+
+    const reply = await api.get(LIST, { key: agent.key });
+
+    expectError(reply, 429, 'rate_limited');
+    const retryAfter = Number(reply.headers.get('retry-after'));
+    expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60).toBe(true);
+  });
+
+  it('counts each key on its own', async () => {
+    const { api, server, agent, user } = world();
+    const second = await server.fixtures.agentKey(agent.id);
+    for (let i = 0; i < 3; i++) await api.get(LIST, { key: agent.key });
+    expect((await api.get(LIST, { key: second.key })).status).toBe(200);
+    expect(
+      (await api.post('/realtime/sessions', { key: user.key, json: { agent_id: agent.id } }))
+        .status,
+    ).not.toBe(429);
+  });
+});
+
 describe.each(await storeKinds())('GET /api/v1/openapi.json (%s)', (kind) => {
   const world = useWorld(kind);
 
