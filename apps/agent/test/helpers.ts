@@ -1,0 +1,108 @@
+import { AgentMCApi, type AgentRealtimeSession } from '@agentmc/api';
+import { startTestServer, type TestServer } from '@agentmc/server/testing';
+import { afterEach } from 'vitest';
+import { Agent, type AgentLogger, type AgentOptions, type SessionHandler } from '../src/index.js';
+
+export interface LogEntry {
+  readonly level: 'debug' | 'info' | 'warn' | 'error';
+  readonly event: string;
+  readonly fields: Record<string, unknown>;
+  readonly at: number;
+}
+
+/** A logger that keeps what it is told, for tests to read. */
+export function recordingLogger(): AgentLogger & { readonly entries: LogEntry[] } {
+  const entries: LogEntry[] = [];
+  const at =
+    (level: LogEntry['level']) =>
+    (event: string, fields: Record<string, unknown> = {}) => {
+      entries.push({ level, event, fields, at: Date.now() });
+    };
+  return { entries, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+/** A handler that records the sessions it is given. */
+export function collectingHandler(): SessionHandler & {
+  readonly sessions: AgentRealtimeSession[];
+} {
+  const sessions: AgentRealtimeSession[] = [];
+  return {
+    sessions,
+    onClaimed(session) {
+      sessions.push(session);
+    },
+  };
+}
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: Headers;
+  readonly at: number;
+  status?: number;
+  respondedAt?: number;
+}
+
+/**
+ * A `fetch` that forwards to the real one and notes each request and its status: the agent's
+ * traffic as a proxy would see it.
+ */
+export function recordingFetch(): typeof fetch & { readonly requests: RecordedRequest[] } {
+  const requests: RecordedRequest[] = [];
+  const recorder = async (input: string | URL | Request, init?: RequestInit) => {
+    const request: RecordedRequest = {
+      method: init?.method ?? 'GET',
+      url: String(input),
+      headers: new Headers(init?.headers),
+      at: Date.now(),
+    };
+    requests.push(request);
+    const response = await fetch(input, init);
+    request.status = response.status;
+    request.respondedAt = Date.now();
+    return response;
+  };
+  return Object.assign(recorder, { requests });
+}
+
+/** Servers and agents of a test, all closed or stopped after it. */
+export function useHarness() {
+  const servers: TestServer[] = [];
+  const agents: Agent[] = [];
+  afterEach(async () => {
+    await Promise.all(agents.splice(0).map((a) => a.stop()));
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+  return {
+    async server(config: Parameters<typeof startTestServer>[0] = {}) {
+      const server = await startTestServer(config);
+      servers.push(server);
+      return server;
+    },
+    /** An agent with fast polls, a recording logger and a collecting handler. */
+    agent(server: TestServer, apiKey: string, options: Partial<AgentOptions> = {}) {
+      const logger = recordingLogger();
+      const handler = collectingHandler();
+      const fetch = recordingFetch();
+      const agent = new Agent({
+        api: new AgentMCApi({ apiKey, baseUrl: server.baseUrl, fetch, timeoutMs: 5_000 }),
+        logger,
+        handler,
+        pollMinMs: 10,
+        pollMaxMs: 100,
+        ...options,
+      });
+      agents.push(agent);
+      return { agent, logger, handler, fetch };
+    },
+  };
+}
+
+/** Polls `predicate` until it holds, failing after `timeoutMs`. */
+export async function until(predicate: () => boolean, timeoutMs = 10_000, what = 'condition') {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

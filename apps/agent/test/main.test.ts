@@ -1,0 +1,110 @@
+import { execFile, spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useHarness } from './helpers.js';
+
+// The program itself (`pnpm agent` runs dist/main.js): environment in, JSON lines out, signals,
+// exit codes.
+
+const agentDir = fileURLToPath(new URL('..', import.meta.url));
+const main = path.join(agentDir, 'dist/main.js');
+const harness = useHarness();
+
+beforeAll(async () => {
+  await promisify(execFile)('pnpm', ['run', 'build'], { cwd: agentDir });
+}, 120_000);
+
+interface Run {
+  readonly stdout: string[];
+  readonly stderr: string[];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill(signal: NodeJS.Signals): void;
+  /** Resolves with the first JSON line on stdout whose event is `event`. */
+  line(event: string): Promise<Record<string, unknown>>;
+}
+
+function runAgent(env: Record<string, string>): Run {
+  const child = spawn(process.execPath, [main], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      AGENTMC_POLL_MIN_MS: '20',
+      AGENTMC_POLL_MAX_MS: '200',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const waiting: { event: string; resolve: (v: Record<string, unknown>) => void }[] = [];
+  const seen = (parsed: Record<string, unknown>) => {
+    for (const w of waiting.filter((w) => w.event === parsed.event)) w.resolve(parsed);
+  };
+  let buffered = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    buffered += chunk;
+    const lines = buffered.split('\n');
+    buffered = lines.pop()!;
+    for (const line of lines) {
+      stdout.push(line);
+      seen(JSON.parse(line) as Record<string, unknown>);
+    }
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return {
+    stdout,
+    stderr,
+    exited,
+    kill: (signal) => child.kill(signal),
+    line(event) {
+      const found = stdout.map((l) => JSON.parse(l) as Record<string, unknown>);
+      const hit = found.find((l) => l.event === event);
+      if (hit) return Promise.resolve(hit);
+      return new Promise((resolve) => waiting.push({ event, resolve }));
+    },
+  };
+}
+
+describe('pnpm agent (dist/main.js)', () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'logs each claim as one JSON line on stdout, and exits 0 on %s',
+    async (signal) => {
+      const server = await harness.server();
+      const team = await server.fixtures.team();
+      const agent = await server.fixtures.agent(team.id);
+      const session = await server.fixtures.session({ agentId: agent.id });
+      const run = runAgent({ AGENTMC_API_KEY: agent.key, AGENTMC_BASE_URL: server.baseUrl });
+
+      expect(await run.line('session.claimed')).toMatchObject({
+        level: 'info',
+        session_id: session.id,
+        agent_id: agent.id,
+      });
+      run.kill(signal);
+      expect(await run.exited).toEqual({ code: 0, signal: null });
+      expect(await run.line('agent.stopping')).toMatchObject({ signal });
+      expect(run.stdout.at(-1)).toMatch(/"event":"agent\.stopped"/);
+      expect(run.stderr.join('')).toBe('');
+    },
+  );
+
+  it('stops with a clear message and exit code 1 when the API rejects the key', async () => {
+    const server = await harness.server();
+    const run = runAgent({ AGENTMC_API_KEY: 'amc_wrong', AGENTMC_BASE_URL: server.baseUrl });
+    expect((await run.exited).code).toBe(1);
+    expect(run.stderr.join('')).toMatch(
+      /^agentmc agent: stopped: the API rejected the API key \(401 auth\.unauthenticated: .*\) on listAgentRealtimeRequestedSessions; check AGENTMC_API_KEY\n$/,
+    );
+  });
+
+  it('exits 2 and names the problem when AGENTMC_API_KEY is missing', async () => {
+    const run = runAgent({});
+    expect((await run.exited).code).toBe(2);
+    expect(run.stderr.join('')).toMatch(/Invalid configuration:\n {2}- AGENTMC_API_KEY: required/);
+    expect(run.stdout).toEqual([]);
+  });
+});
