@@ -91,7 +91,15 @@ interface AnyInput {
   signal?: AbortSignal;
 }
 
-/** Builds {@link Operations} over a low-level client made from the same router. */
+/**
+ * Builds {@link Operations} over a low-level client made from the same router: one function per
+ * route, turning `{ params: { path, query }, body, headers, signal }` into ts-rest's arguments
+ * and its `{ status, body }` into `{ status, data, error, headers }`.
+ *
+ * @example
+ * const operations = createOperations(contract, createApiClient({ baseUrl, apiKey }));
+ * const result = await operations.listAgentRealtimeRequestedSessions();
+ */
 export function createOperations<TRouter extends AppRouter>(
   router: TRouter,
   client: Record<string, unknown>,
