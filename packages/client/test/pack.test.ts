@@ -64,6 +64,15 @@ async function sh(command: string, args: string[], cwd: string, env: NodeJS.Proc
   }
 }
 
+async function retryOnce<T>(attempt: () => Promise<T>): Promise<T> {
+  try {
+    return await attempt();
+  } catch {
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    return attempt();
+  }
+}
+
 beforeAll(async () => {
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentmc-pack-'));
   projectDir = path.join(workDir, 'consumer');
@@ -85,18 +94,21 @@ beforeAll(async () => {
     path.join(projectDir, 'package.json'),
     JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
   );
-  await sh(
-    'npm',
-    [
-      'install',
-      '--no-audit',
-      '--no-fund',
-      '--prefer-offline',
-      ...tarballs,
-      pinned('typescript'),
-      pinned('@types/node'),
-    ],
-    projectDir,
+  // The registry is a network away: one retry keeps a transient failure from failing CI.
+  await retryOnce(() =>
+    sh(
+      'npm',
+      [
+        'install',
+        '--no-audit',
+        '--no-fund',
+        '--prefer-offline',
+        ...tarballs,
+        pinned('typescript'),
+        pinned('@types/node'),
+      ],
+      projectDir,
+    ),
   );
 
   for (const seed of SEEDS) {
