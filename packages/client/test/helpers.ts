@@ -3,6 +3,24 @@ import type { AddressInfo } from 'node:net';
 import { startTestServer, type TestServer } from '@agentmc/server/testing';
 import { afterEach } from 'vitest';
 
+/** The 14 fields of a session, in the order SPEC.md and the seeds write them. */
+export const SESSION_FIELDS = [
+  'id',
+  'team_id',
+  'agent_id',
+  'requested_by_user_id',
+  'status',
+  'claimed_at',
+  'opened_at',
+  'closed_at',
+  'expires_at',
+  'last_browser_heartbeat_at',
+  'last_agent_heartbeat_at',
+  'meta',
+  'created_at',
+  'updated_at',
+];
+
 /** `2026-02-22T17:21:00Z`: UTC, to the second, with a `Z`. */
 export const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
