@@ -9,6 +9,8 @@ export const ERROR_STATUS = {
   'request.too_large': 413,
   'realtime_session.not_claimable': 409,
   'realtime_session.expired': 409,
+  'realtime_session.not_claimed': 409,
+  'realtime_session.ended': 409,
   'validation.failed': 422,
   rate_limited: 429,
   internal: 500,
