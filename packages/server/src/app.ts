@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { API_BASE_PATH, contract, createOpenApiDocument } from '@agentmc/contract';
 import { createExpressEndpoints } from '@ts-rest/express';
 import express, { type Express } from 'express';
-import type { ServerConfig } from './config.js';
+import { DEFAULT_REALTIME_CONFIG, type RealtimeConfig, type ServerConfig } from './config.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { authenticate } from './http/auth.js';
 import { errorMiddleware, notFound } from './http/error-middleware.js';
@@ -12,18 +12,28 @@ import { rateLimit } from './http/rate-limit.js';
 import { requestLog } from './http/request-log.js';
 import { createRoutes } from './http/routes.js';
 import { createLogger, type Logger } from './logger.js';
+import type { RealtimeBus } from './realtime/bus.js';
+import { Realtime } from './realtime/realtime.js';
 import type { Store } from './store/store.js';
 
 export type AppConfig = Pick<
   ServerConfig,
   'sessionTtlSeconds' | 'rateLimitPerMinute' | 'validateResponses' | 'bodyLimit'
->;
+> & {
+  /** Realtime settings; each one left out takes its default. */
+  readonly realtime?: Partial<RealtimeConfig>;
+};
 
 export interface AppDeps {
   readonly store: Store;
   readonly logger?: Logger;
   readonly clock?: Clock;
+  /** Fan-out between replicas (PostgreSQL LISTEN/NOTIFY); in-process when absent. */
+  readonly bus?: RealtimeBus;
 }
+
+/** The Express app, with the realtime half that `listen` attaches to the HTTP server. */
+export type App = Express & { readonly realtime: Realtime };
 
 /**
  * The HTTP application: the contract's routes under `/api/v1`, the generated OpenAPI document,
@@ -34,11 +44,18 @@ export interface AppDeps {
  * const app = createApp(loadConfig(process.env), { store });
  * app.listen(3000);
  */
-export function createApp(config: AppConfig, deps: AppDeps): Express {
+export function createApp(config: AppConfig, deps: AppDeps): App {
   const { store } = deps;
   const logger = deps.logger ?? createLogger('silent');
   const clock = deps.clock ?? systemClock;
   const openApiDocument = createOpenApiDocument();
+  const realtime = new Realtime({
+    config: { ...DEFAULT_REALTIME_CONFIG, ...config.realtime },
+    store,
+    clock,
+    logger,
+    bus: deps.bus,
+  });
 
   const api = express.Router();
   api.get('/openapi.json', (_req, res) => {
@@ -46,7 +63,7 @@ export function createApp(config: AppConfig, deps: AppDeps): Express {
   });
   createExpressEndpoints(
     contract,
-    createRoutes({ store, clock, sessionTtlSeconds: config.sessionTtlSeconds }),
+    createRoutes({ store, clock, sessionTtlSeconds: config.sessionTtlSeconds, realtime }),
     api,
     {
       // Order matters: who is calling, then how often, then what they sent. An unauthenticated
@@ -81,7 +98,7 @@ export function createApp(config: AppConfig, deps: AppDeps): Express {
   app.use(API_BASE_PATH, api);
   app.use(notFound);
   app.use(errorMiddleware(logger, config.bodyLimit));
-  return app;
+  return Object.assign(app, { realtime });
 }
 
 export interface RunningServer {
@@ -92,15 +109,19 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Listens with an app on a port (0 picks a free one). */
+/**
+ * Listens with an app on a port (0 picks a free one), with its websockets, sweeper and pings
+ * when it is an {@link App}.
+ */
 export async function listen(
-  app: Express,
+  app: Express & { readonly realtime?: Realtime },
   options: { port: number; host: string; shutdownGraceSeconds?: number },
 ): Promise<RunningServer> {
   const server = http.createServer(app);
   // Keep-alive sockets outlive a load balancer's idle timeout, never the other way round.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+  app.realtime?.attach(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
@@ -116,15 +137,20 @@ export async function listen(
     server,
     origin: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     close() {
-      closing ??= new Promise<void>((resolve) => {
-        const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-        timer.unref();
-        server.close(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-        server.closeIdleConnections();
-      });
+      // Sockets first: they are told to go elsewhere, and the sweeper stops, before the HTTP
+      // server drains its requests.
+      closing ??= (app.realtime?.close() ?? Promise.resolve()).then(
+        () =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+            timer.unref();
+            server.close(() => {
+              clearTimeout(timer);
+              resolve();
+            });
+            server.closeIdleConnections();
+          }),
+      );
       return closing;
     },
   };

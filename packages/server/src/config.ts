@@ -35,9 +35,47 @@ export const ConfigSchema = z.object({
     .string()
     .regex(/^\d+(b|kb|mb)$/i)
     .default('64kb'),
+  /**
+   * Signs websocket tickets. Every replica behind one address needs the same secret; when unset,
+   * each process makes up its own, which is fine for a single server.
+   */
+  REALTIME_TICKET_SECRET: z.string().min(32).optional(),
+  REALTIME_TICKET_TTL_SECONDS: intFromEnv(60, 5, 3_600),
+  /** The websocket base clients are told to use, e.g. `wss://api.example.com/api/v1`. */
+  REALTIME_PUBLIC_URL: z
+    .string()
+    .regex(/^wss?:\/\/\S+$/)
+    .optional(),
+  REALTIME_SWEEP_INTERVAL_SECONDS: intFromEnv(5, 1, 3_600),
+  /** A claimed session whose agent has not connected within this long fails. */
+  REALTIME_CONNECT_TIMEOUT_SECONDS: intFromEnv(60, 5, 86_400),
+  /** An active session whose agent has not been heard from within this long fails. */
+  REALTIME_HEARTBEAT_TIMEOUT_SECONDS: intFromEnv(90, 5, 86_400),
+  /** At most one heartbeat write per socket per this many seconds. */
+  REALTIME_HEARTBEAT_WRITE_SECONDS: intFromEnv(15, 1, 3_600),
+  /** Websocket-level pings; a socket that misses one whole interval is dropped. */
+  REALTIME_PING_INTERVAL_SECONDS: intFromEnv(25, 1, 3_600),
+  REALTIME_MAX_FRAME_BYTES: intFromEnv(65_536, 1_024, 16_777_216),
+  /** Bytes queued for one slow socket before the server disconnects it. */
+  REALTIME_MAX_BUFFERED_BYTES: intFromEnv(4_194_304, 65_536, 1_073_741_824),
 });
 
 export type ServerConfigInput = z.input<typeof ConfigSchema>;
+
+/** The realtime connection's settings: tickets, timeouts and bounds. */
+export interface RealtimeConfig {
+  /** Undefined: a random secret per process (a single replica). */
+  readonly ticketSecret: string | undefined;
+  readonly ticketTtlSeconds: number;
+  readonly publicUrl: string | undefined;
+  readonly sweepIntervalSeconds: number;
+  readonly connectTimeoutSeconds: number;
+  readonly heartbeatTimeoutSeconds: number;
+  readonly heartbeatWriteSeconds: number;
+  readonly pingIntervalSeconds: number;
+  readonly maxFrameBytes: number;
+  readonly maxBufferedBytes: number;
+}
 
 export interface ServerConfig {
   readonly port: number;
@@ -51,6 +89,7 @@ export interface ServerConfig {
   readonly validateResponses: boolean;
   readonly shutdownGraceSeconds: number;
   readonly bodyLimit: string;
+  readonly realtime: RealtimeConfig;
 }
 
 export class ConfigError extends Error {
@@ -87,5 +126,20 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     validateResponses: c.VALIDATE_RESPONSES,
     shutdownGraceSeconds: c.SHUTDOWN_GRACE_SECONDS,
     bodyLimit: c.BODY_LIMIT,
+    realtime: {
+      ticketSecret: c.REALTIME_TICKET_SECRET,
+      ticketTtlSeconds: c.REALTIME_TICKET_TTL_SECONDS,
+      publicUrl: c.REALTIME_PUBLIC_URL?.replace(/\/+$/, ''),
+      sweepIntervalSeconds: c.REALTIME_SWEEP_INTERVAL_SECONDS,
+      connectTimeoutSeconds: c.REALTIME_CONNECT_TIMEOUT_SECONDS,
+      heartbeatTimeoutSeconds: c.REALTIME_HEARTBEAT_TIMEOUT_SECONDS,
+      heartbeatWriteSeconds: c.REALTIME_HEARTBEAT_WRITE_SECONDS,
+      pingIntervalSeconds: c.REALTIME_PING_INTERVAL_SECONDS,
+      maxFrameBytes: c.REALTIME_MAX_FRAME_BYTES,
+      maxBufferedBytes: c.REALTIME_MAX_BUFFERED_BYTES,
+    },
   };
 }
+
+/** The realtime defaults, for an app created without a full configuration (tests). */
+export const DEFAULT_REALTIME_CONFIG: RealtimeConfig = loadConfig({}).realtime;

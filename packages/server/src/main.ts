@@ -2,7 +2,8 @@
 import { createApp, listen } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
-import { openStore } from './store/open-store.js';
+import { PgBus } from './realtime/pg-bus.js';
+import { isPostgresUrl, openStore } from './store/open-store.js';
 
 // The only module of the server that reads the environment.
 let config;
@@ -23,7 +24,17 @@ const store = await openStore({
   ...(config.databaseSchema ? { schema: config.databaseSchema } : {}),
   onBackgroundError: (error) => logger.warn({ err: error }, 'database connection lost'),
 });
-const app = createApp(config, { store, logger });
+// On PostgreSQL, replicas share their realtime events through LISTEN/NOTIFY.
+const bus = isPostgresUrl(config.databaseUrl)
+  ? new PgBus({ connectionString: config.databaseUrl, schema: config.databaseSchema, logger })
+  : undefined;
+await bus?.start();
+if (bus && !config.realtime.ticketSecret) {
+  logger.warn(
+    'REALTIME_TICKET_SECRET is not set: websocket tickets only open sockets on the replica that issued them',
+  );
+}
+const app = createApp(config, { store, logger, ...(bus ? { bus } : {}) });
 const running = await listen(app, config);
 logger.info(
   {
@@ -40,6 +51,7 @@ async function shutdown(signal: string) {
   stopping = true;
   logger.info({ signal }, 'shutting down');
   await running.close();
+  await bus?.close();
   await store.close();
   logger.info('stopped');
   process.exit(0);

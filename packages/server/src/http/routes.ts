@@ -1,15 +1,18 @@
-import { contract } from '@agentmc/contract';
+import { SESSION_REASONS, contract } from '@agentmc/contract';
 import { createExpressEndpoints, initServer } from '@ts-rest/express';
 import { formatTimestamp, type Clock } from '../domain/clock.js';
+import type { Realtime } from '../realtime/realtime.js';
 import type { Store } from '../store/store.js';
 import { agentOf, userOf } from './auth.js';
 import { ApiError, ForbiddenError, NotFoundError, ValidationError } from './errors.js';
+import { createRealtimeRoutes, websocketOrigin, withSocket } from './realtime-routes.js';
 import { toSessionResource } from './serialize.js';
 
 export interface RouteDeps {
   readonly store: Store;
   readonly clock: Clock;
   readonly sessionTtlSeconds: number;
+  readonly realtime: Realtime;
 }
 
 const s = initServer();
@@ -18,7 +21,12 @@ const s = initServer();
 export type ContractRoutes = Parameters<typeof createExpressEndpoints<typeof contract>>[1];
 
 /** The contract's operations. Failures are thrown as ApiErrors; the error middleware answers. */
-export function createRoutes({ store, clock, sessionTtlSeconds }: RouteDeps): ContractRoutes {
+export function createRoutes({
+  store,
+  clock,
+  sessionTtlSeconds,
+  realtime,
+}: RouteDeps): ContractRoutes {
   return s.router(contract, {
     listAgentRealtimeRequestedSessions: async ({ query, res }) => {
       const agent = agentOf(res);
@@ -30,7 +38,7 @@ export function createRoutes({ store, clock, sessionTtlSeconds }: RouteDeps): Co
       return { status: 200, body: { data: rows.map(toSessionResource) } };
     },
 
-    claimAgentRealtimeSession: async ({ params, headers, res }) => {
+    claimAgentRealtimeSession: async ({ params, headers, req, res }) => {
       const agent = agentOf(res);
       const outcome = await store.claimSession({
         sessionId: params.session,
@@ -40,8 +48,19 @@ export function createRoutes({ store, clock, sessionTtlSeconds }: RouteDeps): Co
         claimKey: headers['idempotency-key'] ?? null,
       });
       switch (outcome.kind) {
-        case 'claimed':
-          return { status: 200, body: { data: toSessionResource(outcome.session) } };
+        case 'claimed': {
+          const { session } = outcome;
+          if (!outcome.replayed)
+            await realtime.lifecycle.announce(session, SESSION_REASONS.claimed);
+          const socket = realtime.socketFor(websocketOrigin(req), {
+            kind: 'session',
+            role: 'agent',
+            principalId: agent.agentId,
+            teamId: agent.teamId,
+            sessionId: session.id,
+          });
+          return { status: 200, body: { data: { ...toSessionResource(session), socket } } };
+        }
         case 'not_found':
           throw new NotFoundError('Realtime session not found.');
         case 'other_agent':
@@ -50,6 +69,9 @@ export function createRoutes({ store, clock, sessionTtlSeconds }: RouteDeps): Co
         case 'not_claimable': {
           const { session } = outcome;
           const expired = outcome.kind === 'expired';
+          if (outcome.kind === 'expired' && outcome.changed) {
+            await realtime.lifecycle.announce(session, SESSION_REASONS.requestExpired);
+          }
           throw new ApiError(
             expired ? 'realtime_session.expired' : 'realtime_session.not_claimable',
             expired
@@ -68,7 +90,7 @@ export function createRoutes({ store, clock, sessionTtlSeconds }: RouteDeps): Co
       }
     },
 
-    createRealtimeSession: async ({ body, res }) => {
+    createRealtimeSession: async ({ body, req, res }) => {
       const user = userOf(res);
       const now = clock();
       const agent = await store.findAgent(body.agent_id);
@@ -86,7 +108,10 @@ export function createRoutes({ store, clock, sessionTtlSeconds }: RouteDeps): Co
       });
       // The agent left the team between the two statements: same answer as if never there.
       if (!session) throw new NotFoundError('Agent not found.');
-      return { status: 201, body: { data: toSessionResource(session) } };
+      realtime.lifecycle.requested(session);
+      return { status: 201, body: { data: withSocket(realtime, req, session, user) } };
     },
+
+    ...createRealtimeRoutes({ store, realtime }),
   });
 }

@@ -1,6 +1,6 @@
-import type { AgentRealtimeSession } from '@agentmc/contract';
+import type { AgentRealtimeSession, RealtimeSignal } from '@agentmc/contract';
 import { formatNullableTimestamp, formatTimestamp } from '../domain/clock.js';
-import type { SessionRow } from '../store/schema.js';
+import type { SessionRow, SignalRow } from '../store/schema.js';
 
 /** A stored session as the API shows it: the 14 fields, in the contract's order. */
 export function toSessionResource(row: SessionRow): AgentRealtimeSession {
@@ -19,5 +19,20 @@ export function toSessionResource(row: SessionRow): AgentRealtimeSession {
     meta: row.meta === null ? null : (JSON.parse(row.meta) as Record<string, unknown>),
     created_at: formatTimestamp(row.created_at),
     updated_at: formatTimestamp(row.updated_at),
+  };
+}
+
+/** A stored signal as the API shows it. */
+export function toSignalResource(row: SignalRow): RealtimeSignal {
+  return {
+    id: row.id,
+    seq: row.seq,
+    team_id: row.team_id,
+    agent_id: row.agent_id,
+    session_id: row.session_id,
+    sender: row.sender,
+    type: row.type,
+    payload: JSON.parse(row.payload) as RealtimeSignal['payload'],
+    created_at: formatTimestamp(row.created_at),
   };
 }

@@ -1,8 +1,19 @@
+import type { SessionStatus } from '@agentmc/contract';
 import { sql, type Kysely } from 'kysely';
 import type { Database, SessionRow } from './schema.js';
 import type { SqlDialect } from './migrations/index.js';
 import { StoreUnavailableError, isUnavailableError } from './errors.js';
-import type { ClaimInput, ClaimOutcome, CreateSessionInput, Principal, Store } from './store.js';
+import * as realtime from './realtime-queries.js';
+import type {
+  AppendSignalInput,
+  ClaimInput,
+  ClaimOutcome,
+  CreateSessionInput,
+  Principal,
+  Store,
+  SweepInput,
+  TransitionInput,
+} from './store.js';
 
 /**
  * The {@link Store} over Kysely. The SQL is the same for SQLite and PostgreSQL; only the
@@ -91,7 +102,7 @@ export class KyselyStore implements Store {
           .where('expires_at', '<=', input.now)
           .returningAll()
           .executeTakeFirst();
-        if (expired) return { kind: 'expired', session: expired };
+        if (expired) return { kind: 'expired', session: expired, changed: true };
         const after = await this.findSession(input.sessionId);
         if (after?.status === 'expired') return { kind: 'expired', session: after };
         return { kind: 'not_claimable', session: after ?? current };
@@ -102,7 +113,7 @@ export class KyselyStore implements Store {
         current.claim_key === input.claimKey &&
         (current.status === 'claimed' || current.status === 'active');
       return replay
-        ? { kind: 'claimed', session: current }
+        ? { kind: 'claimed', session: current, replayed: true }
         : { kind: 'not_claimable', session: current };
     });
   }
@@ -259,6 +270,42 @@ export class KyselyStore implements Store {
         .returningAll()
         .executeTakeFirst(),
     );
+  }
+
+  listUserSessions(input: { userId: number; status?: SessionStatus | undefined; limit: number }) {
+    return this.#run(() => realtime.listUserSessions(this.#db, input));
+  }
+
+  transitionSession(input: TransitionInput) {
+    return this.#run(() => realtime.transitionSession(this.#db, input));
+  }
+
+  recordHeartbeat(input: { sessionId: number; side: 'agent' | 'browser'; now: number }) {
+    return this.#run(() => realtime.recordHeartbeat(this.#db, input));
+  }
+
+  sweepSessions(input: SweepInput) {
+    return this.#run(() => realtime.sweepSessions(this.#db, input));
+  }
+
+  appendSignal(input: AppendSignalInput) {
+    return this.#run(() => realtime.appendSignal(this.#db, input));
+  }
+
+  listSignals(input: { sessionId: number; afterId: number; limit: number }) {
+    return this.#run(() => realtime.listSignals(this.#db, input));
+  }
+
+  listSignalsAfterSeq(input: { sessionId: number; afterSeq: number; limit: number }) {
+    return this.#run(() => realtime.listSignalsAfterSeq(this.#db, input));
+  }
+
+  lastSignal(sessionId: number) {
+    return this.#run(() => realtime.lastSignal(this.#db, sessionId));
+  }
+
+  seqThrough(input: { sessionId: number; signalId: number }) {
+    return this.#run(() => realtime.seqThrough(this.#db, input));
   }
 
   ping(): Promise<void> {

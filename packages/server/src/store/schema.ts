@@ -1,5 +1,5 @@
 import type { Generated, Insertable, Selectable } from 'kysely';
-import type { SessionStatus } from '@agentmc/contract';
+import type { SessionStatus, SignalSender } from '@agentmc/contract';
 
 /** Instants are stored as whole seconds since the epoch, the API's own precision. */
 export type EpochSeconds = number;
@@ -60,12 +60,28 @@ export interface RealtimeSessionsTable {
   updated_at: EpochSeconds;
 }
 
+export interface RealtimeSignalsTable {
+  id: Generated<number>;
+  team_id: number;
+  agent_id: number;
+  session_id: number;
+  /** 1, 2, 3, … per session, without gaps. */
+  seq: number;
+  sender: SignalSender;
+  type: string;
+  /** JSON text of the payload: an object, an array or `null`. */
+  payload: string;
+  idempotency_key: string | null;
+  created_at: EpochSeconds;
+}
+
 export interface Database {
   teams: TeamsTable;
   users: UsersTable;
   agents: AgentsTable;
   api_keys: ApiKeysTable;
   realtime_sessions: RealtimeSessionsTable;
+  realtime_signals: RealtimeSignalsTable;
 }
 
 export type SessionRow = Selectable<RealtimeSessionsTable>;
@@ -74,3 +90,4 @@ export type Team = Selectable<TeamsTable>;
 export type User = Selectable<UsersTable>;
 export type Agent = Selectable<AgentsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type SignalRow = Selectable<RealtimeSignalsTable>;

@@ -6,8 +6,13 @@ import pg from 'pg';
 import { createApp, listen, type AppConfig } from '../app.js';
 import { generateApiKey } from '../domain/api-keys.js';
 import { systemClock, type Clock } from '../domain/clock.js';
+import { PgBus } from '../realtime/pg-bus.js';
+import type { Realtime } from '../realtime/realtime.js';
 import type { KyselyStore } from '../store/kysely-store.js';
+import { createLogger } from '../logger.js';
 import { openStore } from '../store/open-store.js';
+
+const silentLogger = createLogger('silent');
 
 /**
  * A clock that tests move by hand, so that expiry is tested without waiting.
@@ -191,23 +196,41 @@ export interface TestServer {
   readonly databaseUrl: string;
   readonly database: TestDatabase;
   readonly fixtures: Fixtures;
+  /** The websockets, lifecycle and sweeper: `realtime.sweep()` ends abandoned sessions now. */
+  readonly realtime: Realtime;
   close(): Promise<void>;
 }
 
+/** The ticket secret test servers share, so that replicas over one database accept each other's. */
+export const TEST_TICKET_SECRET = 'test-ticket-secret-0123456789abcdef';
+
 /**
  * A real server on a free loopback port over a new, empty database of the given kind (SQLite
- * unless told otherwise), validating every response against the contract.
+ * unless told otherwise), validating every response against the contract. Pass `database` to
+ * serve one that exists (a second replica); it is then left for its owner to drop. On
+ * PostgreSQL, replicas share realtime events through LISTEN/NOTIFY, as in production.
  */
 export async function startTestServer(
-  options: { kind?: StoreKind; clock?: Clock; config?: Partial<AppConfig> } = {},
+  options: {
+    kind?: StoreKind;
+    clock?: Clock;
+    config?: Partial<AppConfig>;
+    database?: TestDatabase;
+  } = {},
 ): Promise<TestServer> {
-  const database = testDatabase(options.kind ?? 'sqlite');
+  const database = options.database ?? testDatabase(options.kind ?? 'sqlite');
+  const ownsDatabase = !options.database;
   const { databaseUrl } = database;
   const clock = options.clock ?? systemClock;
   const store = await openStore({
     databaseUrl,
     ...(database.schema ? { schema: database.schema } : {}),
   });
+  const bus =
+    database.kind === 'postgres'
+      ? new PgBus({ connectionString: databaseUrl, schema: database.schema, logger: silentLogger })
+      : undefined;
+  await bus?.start();
   const app = createApp(
     {
       sessionTtlSeconds: 600,
@@ -215,8 +238,9 @@ export async function startTestServer(
       validateResponses: true,
       bodyLimit: '64kb',
       ...options.config,
+      realtime: { ticketSecret: TEST_TICKET_SECRET, ...options.config?.realtime },
     },
-    { store, clock },
+    { store, clock, ...(bus ? { bus } : {}) },
   );
   const running = await listen(app, { port: 0, host: '127.0.0.1', shutdownGraceSeconds: 1 });
   return {
@@ -227,11 +251,14 @@ export async function startTestServer(
     databaseUrl,
     database,
     fixtures: fixtures(store, clock),
+    realtime: app.realtime,
     async close() {
       await running.close();
+      await bus?.close();
       await store.close();
-      await database.drop();
+      if (ownsDatabase) await database.drop();
     },
   };
 }
+
 export { freePort, spawnServer, type ServerProcess } from './server-process.js';

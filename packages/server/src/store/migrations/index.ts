@@ -1,6 +1,7 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { SqlDialect } from './dialect.js';
 import * as m0001 from './0001-initial.js';
+import * as m0002 from './0002-realtime-signals.js';
 
 export type { SqlDialect } from './dialect.js';
 
@@ -9,6 +10,7 @@ type VersionedMigration = { up(db: Kysely<unknown>, dialect: SqlDialect): Promis
 /** Versioned migrations, in order. Never edit one that has shipped: add the next. */
 const MIGRATIONS: Record<string, VersionedMigration> = {
   '0001-initial': m0001,
+  '0002-realtime-signals': m0002,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

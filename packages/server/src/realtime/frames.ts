@@ -1,0 +1,39 @@
+import type { z } from 'zod';
+import { fieldsOf } from '../http/validation.js';
+
+export type ParsedFrame<T> =
+  | { readonly ok: true; readonly frame: T }
+  | {
+      readonly ok: false;
+      readonly message: string;
+      readonly details: { fields: Record<string, string[]> };
+    };
+
+/**
+ * Reads one inbound text frame with the contract's schema. A frame that is not JSON, or not one
+ * the schema allows, becomes the same `validation.failed` details an HTTP request would get.
+ */
+export function parseFrame<S extends z.ZodTypeAny>(
+  schema: S,
+  text: string,
+): ParsedFrame<z.output<S>> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return {
+      ok: false,
+      message: 'Malformed frame.',
+      details: { fields: { frame: ['Must be valid JSON.'] } },
+    };
+  }
+  const result = schema.safeParse(json);
+  if (!result.success) {
+    return {
+      ok: false,
+      message: 'Validation failed.',
+      details: { fields: fieldsOf(result.error, 'frame') },
+    };
+  }
+  return { ok: true, frame: result.data as z.output<S> };
+}

@@ -1,0 +1,146 @@
+import { SOCKET_CLOSE_CODES, type ErrorCode } from '@agentmc/contract';
+import { WebSocket, type RawData } from 'ws';
+import type { Logger } from '../logger.js';
+
+/** Inbound frames waiting for their turn before the socket stops reading. */
+const INBOUND_HIGH_WATER = 16;
+const INBOUND_LOW_WATER = 4;
+/** How long a closing socket may take to say goodbye before it is cut. */
+const CLOSE_GRACE_MS = 2_000;
+
+export interface PeerOptions {
+  readonly maxBufferedBytes: number;
+  readonly logger: Logger;
+  /** Handles one text frame; frames are handled one at a time, in order. */
+  readonly onText: (text: string) => Promise<void>;
+  /** Any sign of life: a frame or a pong. */
+  readonly onTraffic: () => void;
+}
+
+/**
+ * One websocket, with both directions bounded. Outbound: a socket whose unsent bytes pass
+ * `maxBufferedBytes` is disconnected (it reconnects and resumes) instead of growing the
+ * server's memory. Inbound: frames are handled strictly in order, and the socket stops reading
+ * while too many wait, so a flood slows the sender down instead of piling up promises.
+ */
+export class Peer {
+  readonly #ws: WebSocket;
+  readonly #options: PeerOptions;
+  #queue: Promise<void> = Promise.resolve();
+  #queued = 0;
+  #alive = true;
+
+  constructor(ws: WebSocket, options: PeerOptions) {
+    this.#ws = ws;
+    this.#options = options;
+    ws.on('message', (data, isBinary) => this.#receive(data, isBinary));
+    ws.on('pong', () => {
+      this.#alive = true;
+      options.onTraffic();
+    });
+    ws.on('error', (error) => options.logger.debug({ err: error }, 'websocket error'));
+  }
+
+  get open(): boolean {
+    return this.#ws.readyState === WebSocket.OPEN;
+  }
+
+  /** Runs `task` after every frame received so far, and before any received later. */
+  enqueue(task: () => Promise<void>): void {
+    this.#queue = this.#queue.then(task).catch((error: unknown) => {
+      this.#options.logger.error({ err: error }, 'websocket frame handler failed');
+      this.sendError('internal', 'Internal server error.');
+    });
+  }
+
+  /** Sends a frame; false when the socket is gone or was just cut for reading too slowly. */
+  send(frame: object): boolean {
+    return this.#write(frame);
+  }
+
+  /**
+   * Sends a frame and resolves once it (and so everything before it) has been handed to the
+   * operating system: a long catch-up waits here page by page instead of queueing it all.
+   */
+  sendAndWait(frame: object): Promise<boolean> {
+    return new Promise((resolve) => {
+      if (!this.#write(frame, () => resolve(this.open))) resolve(false);
+    });
+  }
+
+  #write(frame: object, written?: () => void): boolean {
+    if (!this.open) return false;
+    if (this.#ws.bufferedAmount > this.#options.maxBufferedBytes) {
+      this.#options.logger.warn(
+        { buffered: this.#ws.bufferedAmount },
+        'websocket consumer too slow; disconnecting',
+      );
+      this.close(SOCKET_CLOSE_CODES.tooSlow, 'too slow');
+      return false;
+    }
+    this.#ws.send(JSON.stringify(frame), written ? () => written() : undefined);
+    return true;
+  }
+
+  sendError(
+    code: ErrorCode,
+    message: string,
+    extra: { details?: Record<string, unknown>; idempotencyKey?: string | undefined } = {},
+  ): void {
+    this.send({
+      type: 'error',
+      error: { code, message, ...(extra.details ? { details: extra.details } : {}) },
+      ...(extra.idempotencyKey !== undefined ? { idempotency_key: extra.idempotencyKey } : {}),
+    });
+  }
+
+  /** Closes with a code, after what is already queued; cuts the socket if that takes too long. */
+  close(code: number, reason: string): void {
+    if (this.#ws.readyState === WebSocket.CLOSED) return;
+    if (this.#ws.readyState !== WebSocket.CLOSING) this.#ws.close(code, reason);
+    const timer = setTimeout(() => this.#ws.terminate(), CLOSE_GRACE_MS);
+    timer.unref();
+    this.#ws.once('close', () => clearTimeout(timer));
+  }
+
+  /** For the server's ping round: drops a socket that did not answer the previous ping. */
+  checkAlive(): void {
+    if (!this.open) return;
+    if (!this.#alive) {
+      this.#ws.terminate();
+      return;
+    }
+    this.#alive = false;
+    this.#ws.ping();
+  }
+
+  onClose(listener: () => void): void {
+    this.#ws.once('close', listener);
+  }
+
+  #receive(data: RawData, isBinary: boolean): void {
+    this.#alive = true;
+    this.#options.onTraffic();
+    if (++this.#queued >= INBOUND_HIGH_WATER && !this.#ws.isPaused) this.#ws.pause();
+    const text = isBinary ? undefined : rawText(data);
+    this.enqueue(async () => {
+      try {
+        if (text === undefined) {
+          this.sendError('validation.failed', 'Frames must be JSON text.', {
+            details: { fields: { frame: ['Must be a JSON text frame.'] } },
+          });
+        } else {
+          await this.#options.onText(text);
+        }
+      } finally {
+        if (--this.#queued <= INBOUND_LOW_WATER && this.#ws.isPaused) this.#ws.resume();
+      }
+    });
+  }
+}
+
+function rawText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
+  return data.toString('utf8');
+}

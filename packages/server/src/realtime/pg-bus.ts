@@ -1,0 +1,160 @@
+import { createHash, randomUUID } from 'node:crypto';
+import pg from 'pg';
+import type { Logger } from '../logger.js';
+import { deliver, type RealtimeBus, type RealtimeEvent, type RealtimeEventHandler } from './bus.js';
+
+/** PostgreSQL refuses NOTIFY payloads of 8000 bytes or more; stay well under. */
+const MAX_NOTIFY_BYTES = 7_500;
+const RECONNECT_MIN_MS = 200;
+const RECONNECT_MAX_MS = 5_000;
+
+export interface PgBusOptions {
+  readonly connectionString: string;
+  /** The store's schema: replicas of one schema share a channel, other schemas never hear it. */
+  readonly schema?: string | undefined;
+  readonly logger: Logger;
+}
+
+/**
+ * Fan-out across replicas with PostgreSQL LISTEN/NOTIFY. One dedicated connection listens and
+ * reconnects with backoff when it drops, then asks every socket to re-read (`resync`), since
+ * notifications sent meanwhile are lost. Publishing goes through a small pool of its own; this
+ * replica's own subscribers are called directly, without the round trip.
+ */
+export class PgBus implements RealtimeBus {
+  readonly channel: string;
+  readonly #origin = randomUUID();
+  readonly #options: PgBusOptions;
+  readonly #handlers = new Set<RealtimeEventHandler>();
+  readonly #publisher: pg.Pool;
+  #listener: pg.Client | undefined;
+  #closed = false;
+  #reconnectTimer: NodeJS.Timeout | undefined;
+  #reconnectDelay = RECONNECT_MIN_MS;
+
+  constructor(options: PgBusOptions) {
+    this.#options = options;
+    this.channel = channelFor(options.schema);
+    this.#publisher = new pg.Pool({
+      connectionString: options.connectionString,
+      max: 2,
+      connectionTimeoutMillis: 5_000,
+      idleTimeoutMillis: 30_000,
+    });
+    this.#publisher.on('error', (error) =>
+      options.logger.warn({ err: error }, 'realtime bus: publisher connection lost'),
+    );
+  }
+
+  async start(): Promise<void> {
+    await this.#connect();
+  }
+
+  publish(event: RealtimeEvent): void {
+    deliver(this.#handlers, event);
+    const payload = encode(this.#origin, event);
+    this.#publisher
+      .query('select pg_notify($1, $2)', [this.channel, payload])
+      .catch((error: unknown) =>
+        this.#options.logger.warn({ err: error }, 'realtime bus: notify failed'),
+      );
+  }
+
+  subscribe(handler: RealtimeEventHandler): () => void {
+    this.#handlers.add(handler);
+    return () => this.#handlers.delete(handler);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#reconnectTimer);
+    this.#handlers.clear();
+    const listener = this.#listener;
+    this.#listener = undefined;
+    await Promise.allSettled([listener?.end(), this.#publisher.end()]);
+  }
+
+  async #connect(): Promise<void> {
+    const client = new pg.Client({
+      connectionString: this.#options.connectionString,
+      connectionTimeoutMillis: 5_000,
+      keepAlive: true,
+    });
+    client.on('notification', (message) => {
+      if (message.channel !== this.channel || !message.payload) return;
+      const event = decode(this.#origin, message.payload);
+      if (event) deliver(this.#handlers, event);
+    });
+    const lost = (error?: Error) => {
+      if (this.#listener !== client) return;
+      this.#listener = undefined;
+      client.end().catch(() => undefined);
+      if (error) this.#options.logger.warn({ err: error }, 'realtime bus: listener lost');
+      this.#scheduleReconnect();
+    };
+    client.on('error', lost);
+    client.on('end', () => lost());
+    await client.connect();
+    await client.query(`listen "${this.channel}"`);
+    if (this.#closed) {
+      await client.end();
+      return;
+    }
+    this.#listener = client;
+    this.#reconnectDelay = RECONNECT_MIN_MS;
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#closed) return;
+    const delay = this.#reconnectDelay;
+    this.#reconnectDelay = Math.min(RECONNECT_MAX_MS, delay * 2);
+    this.#reconnectTimer = setTimeout(() => {
+      this.#connect()
+        .then(() => {
+          if (this.#listener) deliver(this.#handlers, { kind: 'resync' });
+        })
+        .catch((error: unknown) => {
+          this.#options.logger.warn({ err: error }, 'realtime bus: reconnect failed');
+          this.#scheduleReconnect();
+        });
+    }, delay);
+    this.#reconnectTimer.unref();
+  }
+}
+
+/** A channel name per schema: lower case, at most 63 bytes, safe to quote. */
+export function channelFor(schema: string | undefined): string {
+  const name = `agentmc_realtime_${(schema ?? 'public').toLowerCase()}`;
+  if (/^[a-z0-9_]{1,63}$/.test(name)) return name;
+  const digest = createHash('sha256')
+    .update(schema ?? '')
+    .digest('hex')
+    .slice(0, 24);
+  return `agentmc_realtime_${digest}`;
+}
+
+function encode(origin: string, event: RealtimeEvent): string {
+  const full = JSON.stringify({ o: origin, e: event });
+  if (Buffer.byteLength(full) <= MAX_NOTIFY_BYTES) return full;
+  // Too large to carry: send only what says where to look.
+  const slim: RealtimeEvent =
+    event.kind === 'signal'
+      ? { kind: 'signal', sessionId: event.sessionId, id: event.id, seq: event.seq }
+      : event.kind === 'session'
+        ? { kind: 'session', sessionId: event.sessionId }
+        : event.kind === 'requested'
+          ? { kind: 'requested', sessionId: event.sessionId, agentId: event.agentId }
+          : event;
+  return JSON.stringify({ o: origin, e: slim });
+}
+
+function decode(origin: string, payload: string): RealtimeEvent | undefined {
+  try {
+    const message = JSON.parse(payload) as { o?: unknown; e?: RealtimeEvent };
+    // This replica's own events were already delivered when published.
+    if (message.o === origin || !message.e || typeof message.e.kind !== 'string') return undefined;
+    return message.e;
+  } catch {
+    return undefined;
+  }
+}

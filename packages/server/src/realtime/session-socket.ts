@@ -1,0 +1,290 @@
+import {
+  ClientSessionFrame,
+  isEndedStatus,
+  SOCKET_CLOSE_CODES,
+  type AgentRealtimeSession,
+  type RealtimeSignal,
+  type SessionStatus,
+} from '@agentmc/contract';
+import type { WebSocket } from 'ws';
+import type { Clock } from '../domain/clock.js';
+import { toSessionResource, toSignalResource } from '../http/serialize.js';
+import type { Logger } from '../logger.js';
+import type { Store } from '../store/store.js';
+import type { RealtimeEvent } from './bus.js';
+import { parseFrame } from './frames.js';
+import type { SessionLifecycle } from './lifecycle.js';
+import { Peer } from './peer.js';
+
+/** Signals per catch-up page; the socket waits for each page to be written before the next. */
+const PAGE_SIZE = 100;
+
+/** Statuses only move forward: a late or repeated event never moves a socket back. */
+const RANK: Record<SessionStatus, number> = {
+  requested: 0,
+  claimed: 1,
+  active: 2,
+  closed: 3,
+  failed: 3,
+  expired: 3,
+};
+
+export interface SessionSocketOptions {
+  readonly sessionId: number;
+  readonly role: 'agent' | 'browser';
+  /** The agent's id or the person's user id. */
+  readonly principalId: number;
+  readonly store: Store;
+  readonly lifecycle: SessionLifecycle;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly heartbeatWriteSeconds: number;
+  readonly heartbeatIntervalSeconds: number;
+  readonly maxBufferedBytes: number;
+}
+
+/**
+ * One side's socket on one session. Everything it sends after `ready` goes through one loop,
+ * {@link SessionSocket.pump}, that reads the store after the last seq it delivered: so signals
+ * leave in seq order, each exactly once, whatever order the bus brought them in, and a `resume`
+ * or a missed event is just a different starting point for the same loop. A live signal that is
+ * exactly the next seq skips the read.
+ */
+export class SessionSocket {
+  readonly sessionId: number;
+  readonly role: 'agent' | 'browser';
+  readonly peer: Peer;
+  readonly #o: SessionSocketOptions;
+  #started = false;
+  #lastSeq = 0;
+  #rank = 0;
+  #pumping = false;
+  /** The store may hold signals this socket has not delivered. */
+  #dirty = false;
+  #pendingResume: number | undefined;
+  /** A status change to report: the session, or null to read it. */
+  #pendingSession: AgentRealtimeSession | null | undefined;
+  #lastHeartbeatAt = Number.NEGATIVE_INFINITY;
+
+  constructor(ws: WebSocket, options: SessionSocketOptions) {
+    this.sessionId = options.sessionId;
+    this.role = options.role;
+    this.#o = options;
+    this.peer = new Peer(ws, {
+      maxBufferedBytes: options.maxBufferedBytes,
+      logger: options.logger,
+      onText: (text) => this.#handle(text),
+      onTraffic: () => this.#heartbeat(),
+    });
+    // Frames that arrive while the socket starts wait for `ready`.
+    this.peer.enqueue(() => this.#start());
+  }
+
+  /** Called by the socket server for every event of this session. */
+  onEvent(event: RealtimeEvent): void {
+    switch (event.kind) {
+      case 'signal': {
+        if (event.seq <= this.#lastSeq) return;
+        const idle =
+          this.#started &&
+          !this.#pumping &&
+          !this.#dirty &&
+          this.#pendingResume === undefined &&
+          this.#pendingSession === undefined;
+        if (idle && event.signal && event.seq === this.#lastSeq + 1) {
+          this.#sendSignal(event.signal, event.idempotencyKey ?? null);
+          this.#lastSeq = event.seq;
+          return;
+        }
+        this.#dirty = true;
+        break;
+      }
+      case 'session':
+        this.#pendingSession = event.session ?? null;
+        this.#dirty = true;
+        break;
+      case 'resync':
+        this.#pendingSession = null;
+        this.#dirty = true;
+        break;
+      case 'requested':
+        return;
+    }
+    void this.#pump();
+  }
+
+  async #start(): Promise<void> {
+    try {
+      await this.#open();
+    } catch (error) {
+      this.#o.logger.warn({ err: error, session_id: this.sessionId }, 'websocket start failed');
+      this.peer.sendError('service.unavailable', 'The session could not be opened; retry.');
+      this.peer.close(1011, 'start failed');
+    }
+  }
+
+  async #open(): Promise<void> {
+    const { store, lifecycle, sessionId, clock } = this.#o;
+    if (this.role === 'agent') await lifecycle.agentConnected(sessionId, this.#o.principalId);
+    else await lifecycle.heartbeat(sessionId, 'browser');
+    this.#lastHeartbeatAt = clock();
+    const [row, last] = await Promise.all([
+      store.findSession(sessionId),
+      store.lastSignal(sessionId),
+    ]);
+    if (!row) {
+      this.peer.close(SOCKET_CLOSE_CODES.sessionEnded, 'session gone');
+      return;
+    }
+    const session = toSessionResource(row);
+    this.#lastSeq = last?.seq ?? 0;
+    this.#rank = RANK[session.status];
+    this.peer.send({
+      type: 'ready',
+      role: this.role,
+      session,
+      last_signal_id: last?.id ?? 0,
+      last_seq: this.#lastSeq,
+      heartbeat_interval_seconds: this.#o.heartbeatIntervalSeconds,
+    });
+    this.#started = true;
+    if (isEndedStatus(session.status)) {
+      this.peer.close(SOCKET_CLOSE_CODES.sessionEnded, 'session ended');
+      return;
+    }
+    if (this.#dirty || this.#pendingSession !== undefined) void this.#pump();
+  }
+
+  async #handle(text: string): Promise<void> {
+    if (!this.#started) return;
+    const parsed = parseFrame(ClientSessionFrame, text);
+    if (!parsed.ok) {
+      this.peer.sendError('validation.failed', parsed.message, { details: parsed.details });
+      return;
+    }
+    const frame = parsed.frame;
+    switch (frame.type) {
+      case 'ping':
+        this.peer.send({
+          type: 'pong',
+          ...(frame.nonce !== undefined ? { nonce: frame.nonce } : {}),
+        });
+        return;
+      case 'resume':
+        this.#pendingResume = frame.after_id;
+        void this.#pump();
+        return;
+      case 'signal': {
+        const { type, payload, idempotency_key } = frame.signal;
+        const outcome = await this.#o.lifecycle.send({
+          sessionId: this.sessionId,
+          sender: this.role,
+          type,
+          payload,
+          idempotencyKey: idempotency_key ?? null,
+        });
+        // A new or repeated signal reaches this socket through the stream, like any other.
+        if (outcome.kind === 'not_open') {
+          this.peer.sendError(
+            'realtime_session.ended',
+            `This realtime session is ${outcome.session?.status ?? 'gone'} and takes no signals.`,
+            {
+              details: { status: outcome.session?.status ?? null },
+              idempotencyKey: idempotency_key,
+            },
+          );
+        }
+        return;
+      }
+    }
+  }
+
+  /** The one loop that sends signals and status changes, in order. */
+  async #pump(): Promise<void> {
+    if (this.#pumping || !this.#started) return;
+    this.#pumping = true;
+    const { store, sessionId } = this.#o;
+    try {
+      while (this.peer.open) {
+        if (this.#pendingResume !== undefined) {
+          const afterId = this.#pendingResume;
+          this.#pendingResume = undefined;
+          const seq = await store.seqThrough({ sessionId, signalId: afterId });
+          if (this.#pendingResume !== undefined) continue;
+          this.#lastSeq = seq;
+          this.#dirty = true;
+        }
+        if (this.#dirty) {
+          this.#dirty = false;
+          const rows = await store.listSignalsAfterSeq({
+            sessionId,
+            afterSeq: this.#lastSeq,
+            limit: PAGE_SIZE,
+          });
+          // A newer resume replaces this page's starting point.
+          if (this.#pendingResume !== undefined) continue;
+          for (const [index, row] of rows.entries()) {
+            const frame = this.#signalFrame(toSignalResource(row), row.idempotency_key);
+            const sent =
+              index === rows.length - 1 && rows.length === PAGE_SIZE
+                ? await this.peer.sendAndWait(frame)
+                : this.peer.send(frame);
+            if (!sent) return;
+            this.#lastSeq = row.seq;
+          }
+          if (rows.length === PAGE_SIZE) this.#dirty = true;
+          continue;
+        }
+        if (this.#pendingSession !== undefined) {
+          const pending = this.#pendingSession;
+          this.#pendingSession = undefined;
+          const session = pending ?? (await this.#readSession());
+          if (session && RANK[session.status] > this.#rank) {
+            this.#rank = RANK[session.status];
+            this.peer.send({ type: 'session', session });
+            if (isEndedStatus(session.status)) {
+              this.peer.close(SOCKET_CLOSE_CODES.sessionEnded, 'session ended');
+            }
+          }
+          continue;
+        }
+        return;
+      }
+    } catch (error) {
+      this.#o.logger.warn({ err: error, session_id: sessionId }, 'websocket delivery failed');
+      // The client resumes from its last signal on a new socket; nothing is lost.
+      this.peer.sendError('service.unavailable', 'Delivery failed; reconnect and resume.');
+      this.peer.close(1011, 'delivery failed');
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  async #readSession(): Promise<AgentRealtimeSession | undefined> {
+    const row = await this.#o.store.findSession(this.sessionId);
+    return row ? toSessionResource(row) : undefined;
+  }
+
+  #sendSignal(signal: RealtimeSignal, idempotencyKey: string | null): void {
+    this.peer.send(this.#signalFrame(signal, idempotencyKey));
+  }
+
+  #signalFrame(signal: RealtimeSignal, idempotencyKey: string | null) {
+    // The sender's own key goes back to the sender's side only: that is how it recognises
+    // its own signals in the stream.
+    const own = idempotencyKey !== null && signal.sender === this.role;
+    return { type: 'signal', signal, ...(own ? { idempotency_key: idempotencyKey } : {}) };
+  }
+
+  /** Any traffic is a heartbeat; the store hears of it at most once per interval. */
+  #heartbeat(): void {
+    const now = this.#o.clock();
+    if (now - this.#lastHeartbeatAt < this.#o.heartbeatWriteSeconds) return;
+    this.#lastHeartbeatAt = now;
+    this.#o.lifecycle
+      .heartbeat(this.sessionId, this.role)
+      .catch((error: unknown) =>
+        this.#o.logger.warn({ err: error, session_id: this.sessionId }, 'heartbeat write failed'),
+      );
+  }
+}

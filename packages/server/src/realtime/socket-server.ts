@@ -1,0 +1,201 @@
+import type http from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import {
+  API_BASE_PATH,
+  REALTIME_SOCKET_PATHS,
+  SOCKET_CLOSE_CODES,
+  TICKET_QUERY_PARAM,
+} from '@agentmc/contract';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { RealtimeConfig } from '../config.js';
+import type { Clock } from '../domain/clock.js';
+import { ApiError, ServiceUnavailableError } from '../http/errors.js';
+import type { Logger } from '../logger.js';
+import type { Store } from '../store/store.js';
+import type { RealtimeBus, RealtimeEvent } from './bus.js';
+import type { SessionLifecycle } from './lifecycle.js';
+import { SessionSocket } from './session-socket.js';
+import { TicketSigner } from './tickets.js';
+import { authorizeUpgrade, type Admission } from './upgrade-auth.js';
+import { WatchSocket } from './watch-socket.js';
+
+const SESSION_PATH = new RegExp(
+  `^${API_BASE_PATH}${REALTIME_SOCKET_PATHS.session.replace(':session', '(\\d{1,16})')}$`,
+);
+const WATCH_PATH = `${API_BASE_PATH}${REALTIME_SOCKET_PATHS.watch}`;
+
+export interface SocketServerDeps {
+  readonly config: RealtimeConfig;
+  readonly store: Store;
+  readonly bus: RealtimeBus;
+  readonly lifecycle: SessionLifecycle;
+  readonly tickets: TicketSigner;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+/**
+ * The websockets under `/api/v1`: a session's socket for each side, and an agent's watch. Opens
+ * them on the HTTP server's `upgrade` once the ticket checks out, keeps them by session and by
+ * agent, hands them the bus's events, pings them, and closes them on shutdown.
+ */
+export class RealtimeSocketServer {
+  readonly #deps: SocketServerDeps;
+  readonly #wss: WebSocketServer;
+  readonly #sessions = new Map<number, Set<SessionSocket>>();
+  readonly #watchers = new Map<number, Set<WatchSocket>>();
+  readonly #unsubscribe: () => void;
+  #pingTimer: NodeJS.Timeout | undefined;
+  #closing = false;
+
+  constructor(deps: SocketServerDeps) {
+    this.#deps = deps;
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: deps.config.maxFrameBytes,
+      perMessageDeflate: false,
+    });
+    this.#unsubscribe = deps.bus.subscribe((event) => this.#route(event));
+  }
+
+  /** Starts the ping round. */
+  start(): void {
+    this.#pingTimer ??= setInterval(() => {
+      for (const sockets of this.#sessions.values()) for (const s of sockets) s.peer.checkAlive();
+      for (const sockets of this.#watchers.values()) for (const s of sockets) s.peer.checkAlive();
+    }, this.#deps.config.pingIntervalSeconds * 1000);
+    this.#pingTimer.unref();
+  }
+
+  /** How many sockets are open, per kind. */
+  get counts(): { sessions: number; watchers: number } {
+    let sessions = 0;
+    let watchers = 0;
+    for (const set of this.#sessions.values()) sessions += set.size;
+    for (const set of this.#watchers.values()) watchers += set.size;
+    return { sessions, watchers };
+  }
+
+  /** The HTTP server's `upgrade` handler. */
+  handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const sessionMatch = SESSION_PATH.exec(url.pathname);
+    const target =
+      sessionMatch?.[1] !== undefined
+        ? ({ kind: 'session', sessionId: Number(sessionMatch[1]) } as const)
+        : url.pathname === WATCH_PATH
+          ? ({ kind: 'watch' } as const)
+          : undefined;
+    const ticket = url.searchParams.get(TICKET_QUERY_PARAM);
+    const { store, tickets, clock } = this.#deps;
+    authorizeUpgrade({ target, ticket, store, tickets, now: clock() })
+      .then((admission) => {
+        if (this.#closing) throw new ServiceUnavailableError(1);
+        this.#wss.handleUpgrade(req, socket, head, (ws) => this.#open(ws, admission));
+      })
+      .catch((error: unknown) => reject(socket, error, this.#deps.logger));
+  }
+
+  /** Says goodbye to every socket (they reconnect elsewhere and resume), then stops. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    clearInterval(this.#pingTimer);
+    this.#unsubscribe();
+    const closed: Promise<void>[] = [];
+    for (const ws of this.#wss.clients) {
+      closed.push(new Promise((resolve) => ws.once('close', () => resolve())));
+      ws.close(SOCKET_CLOSE_CODES.goingAway, 'server shutting down');
+    }
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, 1_000).unref());
+    await Promise.race([Promise.all(closed), grace]);
+    for (const ws of this.#wss.clients) ws.terminate();
+    await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
+  }
+
+  #open(ws: WebSocket, admission: Admission): void {
+    const { config, store, lifecycle, clock, logger } = this.#deps;
+    const common = {
+      store,
+      clock,
+      heartbeatIntervalSeconds: heartbeatIntervalOf(config),
+      maxBufferedBytes: config.maxBufferedBytes,
+    };
+    if (admission.kind === 'session') {
+      const socket = new SessionSocket(ws, {
+        ...common,
+        sessionId: admission.sessionId,
+        role: admission.role,
+        principalId: admission.principalId,
+        lifecycle,
+        logger: logger.child({ session_id: admission.sessionId, role: admission.role }),
+        heartbeatWriteSeconds: config.heartbeatWriteSeconds,
+      });
+      track(this.#sessions, admission.sessionId, socket);
+    } else {
+      const socket = new WatchSocket(ws, {
+        ...common,
+        agentId: admission.agentId,
+        logger: logger.child({ agent_id: admission.agentId, watch: true }),
+      });
+      track(this.#watchers, admission.agentId, socket);
+    }
+  }
+
+  #route(event: RealtimeEvent): void {
+    if (event.kind === 'resync') {
+      for (const sockets of this.#sessions.values()) for (const s of sockets) s.onEvent(event);
+      for (const sockets of this.#watchers.values()) for (const s of sockets) s.onEvent(event);
+      return;
+    }
+    if (event.kind === 'requested') {
+      for (const s of this.#watchers.get(event.agentId) ?? []) s.onEvent(event);
+      return;
+    }
+    for (const s of this.#sessions.get(event.sessionId) ?? []) s.onEvent(event);
+  }
+}
+
+/** A socket joins its group now and leaves it when it closes. */
+function track<T extends { peer: { onClose(listener: () => void): void } }>(
+  groups: Map<number, Set<T>>,
+  key: number,
+  socket: T,
+): void {
+  let group = groups.get(key);
+  if (!group) groups.set(key, (group = new Set()));
+  group.add(socket);
+  socket.peer.onClose(() => {
+    group.delete(socket);
+    if (group.size === 0 && groups.get(key) === group) groups.delete(key);
+  });
+}
+
+/** How often clients are asked to show signs of life: well inside the agent's timeout. */
+export function heartbeatIntervalOf(config: RealtimeConfig): number {
+  return Math.max(
+    1,
+    Math.min(config.pingIntervalSeconds, Math.floor(config.heartbeatTimeoutSeconds / 3)),
+  );
+}
+
+/** Answers a refused upgrade in the API's error envelope, then hangs up. */
+function reject(socket: Duplex, error: unknown, logger: Logger): void {
+  const apiError =
+    error instanceof ApiError ? error : new ServiceUnavailableError(1, { cause: error });
+  if (!(error instanceof ApiError)) logger.warn({ err: error }, 'websocket upgrade failed');
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify(apiError.toEnvelope());
+  const headers = [
+    `HTTP/1.1 ${apiError.status} ${STATUS_CODES[apiError.status] ?? 'Error'}`,
+    'Content-Type: application/json; charset=utf-8',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    ...Object.entries(apiError.headers).map(([name, value]) => `${name}: ${value}`),
+    'Connection: close',
+  ];
+  socket.end(`${headers.join('\r\n')}\r\n\r\n${body}`);
+}

@@ -1,0 +1,105 @@
+import { ClientWatchFrame, type AgentRealtimeSession } from '@agentmc/contract';
+import type { WebSocket } from 'ws';
+import type { Clock } from '../domain/clock.js';
+import { toSessionResource } from '../http/serialize.js';
+import type { Logger } from '../logger.js';
+import type { Store } from '../store/store.js';
+import type { RealtimeEvent } from './bus.js';
+import { parseFrame } from './frames.js';
+import { Peer } from './peer.js';
+
+/** Sessions pushed on open, at most: the same page the agent's list would give. */
+const BACKLOG_LIMIT = 100;
+/** Remembered session ids, so that one session is pushed once per socket. */
+const SEEN_LIMIT = 1_000;
+
+export interface WatchSocketOptions {
+  readonly agentId: number;
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly heartbeatIntervalSeconds: number;
+  readonly maxBufferedBytes: number;
+}
+
+/**
+ * An agent's watch socket: `session.requested` for every session waiting for it when it opens,
+ * then for each new one the moment it is requested, so the agent claims from the push and polls
+ * only to reconcile. Pushes are hints: the claim decides, and a repeated push is harmless.
+ */
+export class WatchSocket {
+  readonly agentId: number;
+  readonly peer: Peer;
+  readonly #o: WatchSocketOptions;
+  readonly #seen = new Set<number>();
+  #started = false;
+
+  constructor(ws: WebSocket, options: WatchSocketOptions) {
+    this.agentId = options.agentId;
+    this.#o = options;
+    this.peer = new Peer(ws, {
+      maxBufferedBytes: options.maxBufferedBytes,
+      logger: options.logger,
+      onText: (text) => this.#handle(text),
+      onTraffic: () => undefined,
+    });
+    this.peer.enqueue(() => this.#start());
+  }
+
+  onEvent(event: RealtimeEvent): void {
+    if (event.kind === 'resync') {
+      if (this.#started) this.peer.enqueue(() => this.#pushBacklog());
+      return;
+    }
+    // Before `ready`, the backlog read that follows it will include the session anyway.
+    if (event.kind !== 'requested' || !this.#started) return;
+    if (event.session) {
+      this.#push(event.session);
+      return;
+    }
+    // The event was too large to carry the session: read it.
+    this.peer.enqueue(async () => {
+      const row = await this.#o.store.findSession(event.sessionId);
+      if (row?.status === 'requested') this.#push(toSessionResource(row));
+    });
+  }
+
+  async #start(): Promise<void> {
+    this.peer.send({
+      type: 'ready',
+      agent_id: this.agentId,
+      heartbeat_interval_seconds: this.#o.heartbeatIntervalSeconds,
+    });
+    this.#started = true;
+    await this.#pushBacklog();
+  }
+
+  async #pushBacklog(): Promise<void> {
+    const rows = await this.#o.store.listRequestedSessions({
+      agentId: this.agentId,
+      now: this.#o.clock(),
+      limit: BACKLOG_LIMIT,
+    });
+    for (const row of rows) this.#push(toSessionResource(row));
+  }
+
+  #push(session: AgentRealtimeSession): void {
+    if (this.#seen.has(session.id)) return;
+    this.#seen.add(session.id);
+    if (this.#seen.size > SEEN_LIMIT) {
+      const oldest = this.#seen.values().next().value;
+      if (oldest !== undefined) this.#seen.delete(oldest);
+    }
+    this.peer.send({ type: 'session.requested', session });
+  }
+
+  async #handle(text: string): Promise<void> {
+    const parsed = parseFrame(ClientWatchFrame, text);
+    if (!parsed.ok) {
+      this.peer.sendError('validation.failed', parsed.message, { details: parsed.details });
+      return;
+    }
+    const { nonce } = parsed.frame;
+    this.peer.send({ type: 'pong', ...(nonce !== undefined ? { nonce } : {}) });
+  }
+}
