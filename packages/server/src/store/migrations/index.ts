@@ -56,7 +56,7 @@ export async function migrateToLatest(
     ...(schema && dialect === 'postgres' ? { migrationTableSchema: schema } : {}),
     ...(dialect === 'sqlite' ? { disableTransactions: true } : {}),
   });
-  if (dialect === 'postgres') return run(migrator);
+  if (dialect === 'postgres') return runPastForeignSchemaDrops(migrator, schema);
   // Kysely's SQLite driver has one connection, so these statements and the migrator's share it.
   await sql`begin immediate`.execute(db);
   try {
@@ -66,6 +66,32 @@ export async function migrateToLatest(
   } catch (error) {
     await sql`rollback`.execute(db);
     throw error;
+  }
+}
+
+/**
+ * Kysely's migrator starts by listing every table of the database, checking each schema's
+ * privileges by name. A schema that someone else drops meanwhile (another run's test schema,
+ * another tenant) fails that listing with 3F000 before anything is applied; the catalog is
+ * consistent again a moment later, so try again. Our own schema missing is a real error.
+ */
+async function runPastForeignSchemaDrops(
+  migrator: Migrator,
+  schema: string | undefined,
+): Promise<string[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run(migrator);
+    } catch (error) {
+      const cause = (error instanceof MigrationError ? error.cause : error) as {
+        code?: unknown;
+        message?: unknown;
+      };
+      const foreignSchemaDropped =
+        cause?.code === '3F000' && !(schema && String(cause.message).includes(`"${schema}"`));
+      if (!foreignSchemaDropped || attempt >= 10) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+    }
   }
 }
 
