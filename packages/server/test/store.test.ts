@@ -1,11 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CompiledQuery, sql, type KyselyPlugin } from 'kysely';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../src/domain/api-keys.js';
 import { KyselyStore } from '../src/store/kysely-store.js';
 import { openStore } from '../src/store/open-store.js';
 import {
+  PG_TEST_URL,
   fixtures,
   storeKinds,
   tempSqliteUrl,
@@ -221,6 +223,39 @@ describe('the SQLite store', () => {
       }
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.runIf((await storeKinds()).includes('postgres'))('the PostgreSQL store', () => {
+  it('opens and migrates while other schemas of the database are being dropped', async () => {
+    // Test servers drop their schema on close while others start; tenants come and go.
+    const admin = new pg.Pool({ connectionString: PG_TEST_URL, max: 2 });
+    const others = Array.from({ length: 30 }, (_, i) => `drop_${process.pid}_${i}`);
+    try {
+      for (const name of others) {
+        await admin.query(`create schema "${name}"; create table "${name}".t (a int, b text)`);
+      }
+      let dropping = true;
+      const dropper = (async () => {
+        for (const name of others) await admin.query(`drop schema "${name}" cascade`);
+        dropping = false;
+      })();
+      let opened = 0;
+      while (dropping || opened === 0) {
+        const database = testDatabase('postgres');
+        try {
+          await (await open(database)).close();
+          opened++;
+        } finally {
+          await database.drop();
+        }
+      }
+      await dropper;
+      expect(opened).toBeGreaterThan(0);
+    } finally {
+      for (const name of others) await admin.query(`drop schema if exists "${name}" cascade`);
+      await admin.end();
     }
   });
 });
