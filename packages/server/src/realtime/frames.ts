@@ -7,6 +7,8 @@ export type ParsedFrame<T> =
       readonly ok: false;
       readonly message: string;
       readonly details: { fields: Record<string, string[]> };
+      /** The idempotency key of a refused signal frame, so the sender knows which one. */
+      readonly idempotencyKey?: string;
     };
 
 /**
@@ -29,10 +31,15 @@ export function parseFrame<S extends z.ZodTypeAny>(
   }
   const result = schema.safeParse(json);
   if (!result.success) {
+    const key = (json as { signal?: { idempotency_key?: unknown } } | null)?.signal
+      ?.idempotency_key;
     return {
       ok: false,
       message: 'Validation failed.',
       details: { fields: fieldsOf(result.error, 'frame') },
+      ...(typeof key === 'string' && key.length > 0 && key.length <= 200
+        ? { idempotencyKey: key }
+        : {}),
     };
   }
   return { ok: true, frame: result.data as z.output<S> };

@@ -159,7 +159,10 @@ export class SessionSocket {
     if (!this.#started) return;
     const parsed = parseFrame(ClientSessionFrame, text);
     if (!parsed.ok) {
-      this.peer.sendError('validation.failed', parsed.message, { details: parsed.details });
+      this.peer.sendError('validation.failed', parsed.message, {
+        details: parsed.details,
+        idempotencyKey: parsed.idempotencyKey,
+      });
       return;
     }
     const frame = parsed.frame;

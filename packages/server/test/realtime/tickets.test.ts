@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { storeKinds } from '../../src/testing/index.js';
+import { TestSocket, claim, expectRefused, request, useWorld } from './harness.js';
+
+/** The same socket URL with another ticket. */
+const withTicket = (url: string, ticket: string) =>
+  `${url.slice(0, url.indexOf('?'))}?ticket=${encodeURIComponent(ticket)}`;
+
+describe.each(await storeKinds())('websocket tickets (%s)', (kind) => {
+  const world = useWorld(kind, { realtime: { ticketTtlSeconds: 30 } });
+
+  it('opens the session it names, for the principal it names', async () => {
+    const w = world();
+    const requested = await request(w);
+    const socket = await TestSocket.open(requested.socket.url);
+    expect((await socket.next('ready')).session.id).toBe(requested.id);
+    await socket.close();
+  });
+
+  it('never opens another session: a ticket for A on B is refused with 403', async () => {
+    const w = world();
+    const a = await request(w);
+    const b = await request(w);
+    const onB = a.socket.url.replace(`/sessions/${a.id}/`, `/sessions/${b.id}/`);
+    await expectRefused(onB, 403, 'auth.forbidden');
+  });
+
+  it('refuses an expired ticket with 401, and a fresh one from a new read opens', async () => {
+    const w = world();
+    const requested = await request(w);
+    w.clock.advance(31);
+    await expectRefused(requested.socket.url, 401, 'auth.unauthenticated');
+    const again = await w.person('GET', `/realtime/sessions/${requested.id}`);
+    const socket = await TestSocket.open(again.body.data.socket.url);
+    await socket.next('ready');
+    await socket.close();
+  });
+
+  it('takes a ticket up to the end of the second it expires in', async () => {
+    const w = world();
+    const requested = await request(w);
+    w.clock.advance(30);
+    const socket = await TestSocket.open(requested.socket.url);
+    await socket.next('ready');
+    await socket.close();
+  });
+
+  it('refuses a missing, forged or tampered ticket with 401', async () => {
+    const w = world();
+    const { socket } = await request(w);
+    await expectRefused(socket.url.slice(0, socket.url.indexOf('?')), 401, 'auth.unauthenticated');
+    await expectRefused(withTicket(socket.url, 'not-a-ticket'), 401, 'auth.unauthenticated');
+    const [body, mac] = socket.token.split('.') as [string, string];
+    const claims = JSON.parse(Buffer.from(body, 'base64url').toString());
+    const forged = Buffer.from(JSON.stringify({ ...claims, exp: claims.exp + 3600 })).toString(
+      'base64url',
+    );
+    await expectRefused(withTicket(socket.url, `${forged}.${mac}`), 401, 'auth.unauthenticated');
+  });
+
+  it('refuses the agent before its claim (409), and a watch ticket on a session (403)', async () => {
+    const w = world();
+    const requested = await request(w);
+    const claimed = await claim(w, requested.id);
+    const watch = await w.bot('POST', '/agents/realtime/watch', {});
+    await expectRefused(
+      withTicket(claimed.socket.url, watch.body.data.token),
+      403,
+      'auth.forbidden',
+    );
+
+    const unclaimed = await request(w);
+    // A ticket the agent could only have for a claimed session; forged here by the server's
+    // own signer to show the socket checks the status too.
+    const { token } = w.server.realtime.tickets.issue(
+      {
+        kind: 'session',
+        role: 'agent',
+        principalId: w.agent.id,
+        teamId: w.team.id,
+        sessionId: unclaimed.id,
+      },
+      w.clock(),
+    );
+    await expectRefused(
+      withTicket(unclaimed.socket.url, token),
+      409,
+      'realtime_session.not_claimed',
+    );
+  });
+
+  it('refuses a person’s ticket for a teammate’s session (403)', async () => {
+    const w = world();
+    const requested = await request(w);
+    const teammate = await w.server.fixtures.user(w.team.id);
+    const { token } = w.server.realtime.tickets.issue(
+      {
+        kind: 'session',
+        role: 'browser',
+        principalId: teammate.id,
+        teamId: w.team.id,
+        sessionId: requested.id,
+      },
+      w.clock(),
+    );
+    await expectRefused(withTicket(requested.socket.url, token), 403, 'auth.forbidden');
+  });
+
+  it('answers an unknown socket path with 404', async () => {
+    const w = world();
+    const { socket } = await request(w);
+    await expectRefused(socket.url.replace('/socket?', '/sockets?'), 404, 'resource.not_found');
+  });
+
+  it('gives the agent fresh tickets only for sessions it claimed and that are open', async () => {
+    const w = world();
+    const requested = await request(w);
+    const path = `/agents/realtime/sessions/${requested.id}/socket`;
+    expect((await w.bot('POST', path, {})).status).toBe(409);
+    await claim(w, requested.id);
+    const fresh = await w.bot('POST', path, {});
+    expect(fresh.status).toBe(200);
+    expect(fresh.body.data.url).toContain(`/realtime/sessions/${requested.id}/socket?ticket=`);
+    await w.bot('POST', `/agents/realtime/sessions/${requested.id}/close`, {});
+    const ended = await w.bot('POST', path, {});
+    expect(ended.status).toBe(409);
+    expect(ended.body.error.code).toBe('realtime_session.ended');
+  });
+});
