@@ -7,6 +7,8 @@ import { deliver, type RealtimeBus, type RealtimeEvent, type RealtimeEventHandle
 const MAX_NOTIFY_BYTES = 7_500;
 const RECONNECT_MIN_MS = 200;
 const RECONNECT_MAX_MS = 5_000;
+/** How the listening connection shows in `pg_stat_activity`. */
+export const LISTENER_APPLICATION_NAME = 'agentmc-realtime-listener';
 
 export interface PgBusOptions {
   readonly connectionString: string;
@@ -79,6 +81,7 @@ export class PgBus implements RealtimeBus {
       connectionString: this.#options.connectionString,
       connectionTimeoutMillis: 5_000,
       keepAlive: true,
+      application_name: LISTENER_APPLICATION_NAME,
     });
     client.on('notification', (message) => {
       if (message.channel !== this.channel || !message.payload) return;

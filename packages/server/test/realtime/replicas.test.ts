@@ -1,5 +1,8 @@
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { channelFor, LISTENER_APPLICATION_NAME } from '../../src/realtime/pg-bus.js';
 import {
+  PG_TEST_URL,
   manualClock,
   startTestServer,
   storeKinds,
@@ -156,5 +159,60 @@ describe.runIf(kinds.includes('postgres'))('two replicas on PostgreSQL', () => {
       'active',
       'failed',
     ]);
+  });
+
+  it('recovers from a lost listener: it reconnects and the sockets catch up on what they missed', async () => {
+    const requested = await a.person('POST', '/realtime/sessions', { agent_id: a.agent.id });
+    const id = requested.body.data.id as number;
+    const claimed = await b.bot('POST', `/agents/realtime/sessions/${id}/claim`, {});
+    const agent = await TestSocket.open(claimed.body.data.socket.url);
+    await agent.next('ready');
+
+    // Cut both replicas' listening connections, as a PostgreSQL restart or a network blip would.
+    const admin = new pg.Client({ connectionString: PG_TEST_URL });
+    await admin.connect();
+    const listeners = [
+      LISTENER_APPLICATION_NAME,
+      `listen "${channelFor(a.server.database.schema)}"`,
+    ];
+    try {
+      const cut = await admin.query(
+        `select pg_terminate_backend(pid) from pg_stat_activity
+          where application_name = $1 and query = $2`,
+        listeners,
+      );
+      expect(cut.rowCount).toBe(2);
+      // Until they are really gone; they come back only after a backoff (200 ms).
+      await expect
+        .poll(
+          async () =>
+            (
+              await admin.query(
+                `select count(*)::int as n from pg_stat_activity
+                  where application_name = $1 and query = $2`,
+                listeners,
+              )
+            ).rows[0].n,
+          { interval: 10, timeout: 5_000 },
+        )
+        .toBe(0);
+    } finally {
+      await admin.end();
+    }
+    // Written on A while B cannot hear: B's socket learns of it when its listener is back.
+    const sent = await a.person('POST', `/realtime/sessions/${id}/signals`, {
+      type: 'message',
+      payload: { text: 'while you were away' },
+    });
+    expect(sent.status).toBe(201);
+    expect((await agent.signal((s) => s.type === 'message')).id).toBe(sent.body.data.id);
+
+    // And live delivery across replicas works again.
+    const later = await a.person('POST', `/realtime/sessions/${id}/signals`, {
+      type: 'message',
+      payload: { text: 'back' },
+    });
+    expect((await agent.signal((s) => s.type === 'message')).id).toBe(later.body.data.id);
+    await agent.close();
   });
 });
