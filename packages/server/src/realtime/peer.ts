@@ -1,6 +1,7 @@
 import { SOCKET_CLOSE_CODES, type ErrorCode } from '@agentmc/contract';
 import { WebSocket, type RawData } from 'ws';
 import type { Logger } from '../logger.js';
+import { StoreUnavailableError } from '../store/errors.js';
 
 /** Inbound frames waiting for their turn before the socket stops reading. */
 const INBOUND_HIGH_WATER = 16;
@@ -48,6 +49,11 @@ export class Peer {
   /** Runs `task` after every frame received so far, and before any received later. */
   enqueue(task: () => Promise<void>): void {
     this.#queue = this.#queue.then(task).catch((error: unknown) => {
+      if (error instanceof StoreUnavailableError) {
+        this.#options.logger.warn({ err: error }, 'websocket frame handler: database unavailable');
+        this.sendError('service.unavailable', 'The service is temporarily unavailable. Retry.');
+        return;
+      }
       this.#options.logger.error({ err: error }, 'websocket frame handler failed');
       this.sendError('internal', 'Internal server error.');
     });
