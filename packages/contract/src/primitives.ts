@@ -11,31 +11,37 @@ export const Timestamp = z
   );
 export type Timestamp = z.infer<typeof Timestamp>;
 
-/**
- * A positive integer identifier. Accepts the string form too, because path and query parameters
- * arrive as text; the client still types it as a number.
- */
-export const Id = z.coerce
-  .number({ invalid_type_error: 'Must be an integer.' })
-  .int('Must be an integer.')
-  .min(1, 'Must be at least 1.')
-  .max(Number.MAX_SAFE_INTEGER, `Must be at most ${Number.MAX_SAFE_INTEGER}.`);
+/** An integer in `min..max`, as a JSON number. */
+function integer(min: number, max: number) {
+  return z
+    .number({ invalid_type_error: 'Must be an integer.', required_error: 'Is required.' })
+    .int('Must be an integer.')
+    .min(min, `Must be at least ${min}.`)
+    .max(max, `Must be at most ${max}.`);
+}
 
-/** A positive integer in a JSON body: no coercion from strings there. */
-export const BodyId = z
-  .number({ invalid_type_error: 'Must be an integer.', required_error: 'Is required.' })
-  .int('Must be an integer.')
-  .min(1, 'Must be at least 1.')
-  .max(Number.MAX_SAFE_INTEGER, `Must be at most ${Number.MAX_SAFE_INTEGER}.`);
+const DECIMAL_INTEGER = /^-?\d+$/;
+
+/**
+ * An integer that arrives as text, in a path or a query string. Only plain decimal digits count:
+ * `1e1`, `0x10`, `1.0` and ` 5` are refused like `abc`. The client still types it as a number.
+ */
+function integerParam(inner: z.ZodNumber): z.ZodType<number, z.ZodTypeDef, number> {
+  return z.preprocess(
+    (value) => (typeof value === 'string' && DECIMAL_INTEGER.test(value) ? Number(value) : value),
+    inner,
+  ) as unknown as z.ZodType<number, z.ZodTypeDef, number>;
+}
+
+/** A positive integer identifier in a path parameter. */
+export const Id = integerParam(integer(1, Number.MAX_SAFE_INTEGER));
+
+/** A positive integer in a JSON body: no conversion from strings there. */
+export const BodyId = integer(1, Number.MAX_SAFE_INTEGER);
 
 /** An integer query parameter within bounds, with a default when absent. */
 export function boundedInt(min: number, max: number, fallback: number) {
-  return z.coerce
-    .number({ invalid_type_error: 'Must be an integer.' })
-    .int('Must be an integer.')
-    .min(min, `Must be at least ${min}.`)
-    .max(max, `Must be at most ${max}.`)
-    .default(fallback);
+  return integerParam(integer(min, max)).default(fallback);
 }
 
 /** Free-form JSON object set by whoever requested a session. */

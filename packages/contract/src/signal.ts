@@ -93,12 +93,8 @@ export const SignalListEnvelope = z.object({
 export type SignalListEnvelope = z.infer<typeof SignalListEnvelope>;
 
 export const ListRealtimeSignalsQuery = z.object({
-  after_id: z.coerce
-    .number({ invalid_type_error: 'Must be an integer.' })
-    .int('Must be an integer.')
-    .min(0, 'Must be at least 0.')
-    .max(Number.MAX_SAFE_INTEGER, `Must be at most ${Number.MAX_SAFE_INTEGER}.`)
-    .default(0)
-    .describe('Return only signals with an id greater than this value.'),
+  after_id: boundedInt(0, Number.MAX_SAFE_INTEGER, 0).describe(
+    'Return only signals with an id greater than this value.',
+  ),
   limit: boundedInt(1, 200, 100).describe('Maximum number of records to return.'),
 });

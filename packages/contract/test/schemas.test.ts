@@ -60,6 +60,11 @@ describe('the list query (limit)', () => {
     ['abc', 'Must be an integer.'],
     ['1.5', 'Must be an integer.'],
     ['-1', 'Must be at least 1.'],
+    ['1e1', 'Must be an integer.'],
+    ['0x10', 'Must be an integer.'],
+    [' 5', 'Must be an integer.'],
+    ['', 'Must be an integer.'],
+    [['1', '2'], 'Must be an integer.'],
   ])('rejects %j: %s', (limit, message) => {
     expect(problems(ListRequestedSessionsQuery.safeParse({ limit }))).toEqual({ limit: [message] });
   });
@@ -79,7 +84,7 @@ describe('the claim path (session)', () => {
     expect(SessionPathParams.parse({ session: value })).toEqual({ session: parsed });
   });
 
-  it.each(['0', '-1', 'abc', '1.5', '', String(Number.MAX_SAFE_INTEGER + 2)])(
+  it.each(['0', '-1', 'abc', '1.5', '1.0', '0x1', '1e3', '', String(Number.MAX_SAFE_INTEGER + 2)])(
     'rejects %j',
     (value) => {
       expect(Object.keys(problems(SessionPathParams.safeParse({ session: value })))).toEqual([
