@@ -225,6 +225,9 @@ export async function startTestServer(
   const store = await openStore({
     databaseUrl,
     ...(database.schema ? { schema: database.schema } : {}),
+  }).catch(async (error: unknown) => {
+    await database.drop().catch(() => undefined);
+    throw error;
   });
   const bus =
     database.kind === 'postgres'
