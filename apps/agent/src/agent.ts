@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import {
   AgentMCNetworkError,
   AgentMCUnexpectedResponseError,
+  Backoff,
   retryAfterMs,
+  sleep,
   type AgentMCApi,
   type AgentRealtimeSession,
 } from '@agentmc/api';
-import { Backoff, sleep } from './backoff.js';
 import { AgentAuthError } from './errors.js';
 import { createJsonLogger, type AgentLogger } from './logger.js';
 import { logOnlyHandler, type ClaimContext, type SessionHandler } from './session-handler.js';

@@ -1,12 +1,12 @@
 /**
  * Exponential backoff with "equal jitter": the n-th wait is drawn from [c/2, c] where
- * c = min(max, min·2ⁿ). Agents started together drift apart, and none polls much sooner than
- * planned.
+ * c = min(max, min·2ⁿ). Clients started together (or cut off together) drift apart, and none
+ * retries much sooner than planned. The agent's polls and every reconnect use it.
  *
  * @example
  * const backoff = new Backoff(1_000, 30_000);
  * await sleep(backoff.next()); // 500..1000 ms, then 1000..2000, … up to 15000..30000
- * backoff.reset(); // after work was found
+ * backoff.reset(); // after a success
  */
 export class Backoff {
   readonly #minMs: number;

@@ -6,6 +6,7 @@ export {
   type ApiClientArgs,
   type ApiClientOptions,
 } from './api-client.js';
+export { Backoff, sleep } from './backoff.js';
 export { DEFAULT_BASE_URL } from './env.js';
 export {
   AgentMCClientError,
