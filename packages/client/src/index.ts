@@ -7,6 +7,14 @@ export {
   type ApiClientOptions,
 } from './api-client.js';
 export { Backoff, sleep } from './backoff.js';
+export {
+  CHAT_AGENT_DONE,
+  CHAT_USER,
+  ChatMessage,
+  chatSignal,
+  MESSAGE_SIGNAL_TYPE,
+  readChatMessage,
+} from './chat.js';
 export { DEFAULT_BASE_URL } from './env.js';
 export {
   AgentMCClientError,
@@ -22,13 +30,61 @@ export {
   type OperationResult,
   type Operations,
 } from './operations.js';
+export {
+  connectAgentSession,
+  connectAgentWatch,
+  connectPersonSession,
+  connectRealtime,
+  connectWatch,
+  type SessionConnectOptions,
+  type SessionWithTicket,
+  type WatchConnectOptions,
+} from './realtime/connect.js';
+export {
+  RealtimeClosedError,
+  RealtimeProtocolError,
+  RealtimeServerError,
+  RealtimeSignalError,
+  RealtimeTicketError,
+} from './realtime/errors.js';
+export type {
+  ConnectionEnd,
+  ConnectionState,
+  LinkOptions,
+  Reconnecting,
+  ReconnectOptions,
+  TicketSource,
+} from './realtime/link.js';
+export {
+  RealtimeConnection,
+  type OutgoingSignal,
+  type RealtimeConnectionEnd,
+  type RealtimeConnectionEvents,
+  type RealtimeConnectionOptions,
+  type SessionReady,
+} from './realtime/realtime-connection.js';
+export {
+  agentSessionTickets,
+  agentWatchTickets,
+  personSessionTickets,
+} from './realtime/tickets.js';
+export {
+  WatchConnection,
+  type WatchConnectionEvents,
+  type WatchReady,
+} from './realtime/watch-connection.js';
+export type { WebSocketConstructor, WebSocketLike } from './realtime/websocket.js';
 export { retryAfterMs } from './retry-after.js';
 export type {
   AgentRealtimeSession,
+  AgentRealtimeSessionWithSocket,
   ConflictDetails,
   Contract,
+  CreateRealtimeSignalBody,
   ErrorCode,
   ErrorEnvelope,
   OperationId,
+  RealtimeSignal,
+  RealtimeSocket,
   SessionStatus,
 } from '@agentmc/contract';

@@ -1,0 +1,178 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  AgentMCApi,
+  type AgentRealtimeSessionWithSocket,
+  type RealtimeConnection,
+  type RealtimeSignal,
+  type WatchConnection,
+} from '@agentmc/api';
+import { startTestServer, type StoreKind, type TestServer } from '@agentmc/server/testing';
+import { afterEach, expect } from 'vitest';
+import { WebSocket, WebSocketServer } from 'ws';
+
+/** Long enough for a loaded two-core machine; tests never wait this long when things work. */
+export const WAIT_MS = 15_000;
+
+export interface RealtimeWorld {
+  readonly server: TestServer;
+  readonly agent: { id: number; key: string };
+  readonly user: { id: number; key: string };
+  /** The agent's client and the person's client. */
+  readonly agentApi: AgentMCApi;
+  readonly personApi: AgentMCApi;
+  /** The person requests a session with the agent. */
+  request(meta?: Record<string, unknown>): Promise<AgentRealtimeSessionWithSocket>;
+  /** The agent claims a session; the answer carries a ticket. */
+  claim(id: number): Promise<AgentRealtimeSessionWithSocket>;
+  /** The person sends a signal over HTTP. */
+  personSends(id: number, text: string): Promise<RealtimeSignal>;
+  /** Every signal of a session, over HTTP. */
+  history(id: number): Promise<RealtimeSignal[]>;
+  /** Closed after the test. */
+  track<T extends RealtimeConnection | WatchConnection>(connection: T): T;
+}
+
+/** A real server over a new database of `kind`, one team, its agent and person; all closed after each test. */
+export function useRealtimeWorld(
+  kind: StoreKind,
+  config: Parameters<typeof startTestServer>[0] = {},
+) {
+  const servers: TestServer[] = [];
+  const connections: (RealtimeConnection | WatchConnection)[] = [];
+  afterEach(async () => {
+    await Promise.all(connections.splice(0).map((c) => c.close()));
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+  return async (): Promise<RealtimeWorld> => {
+    const server = await startTestServer({ ...config, kind });
+    servers.push(server);
+    const team = await server.fixtures.team();
+    const agent = await server.fixtures.agent(team.id);
+    const user = await server.fixtures.user(team.id);
+    const agentApi = new AgentMCApi({ apiKey: agent.key, baseUrl: server.baseUrl });
+    const personApi = new AgentMCApi({ apiKey: user.key, baseUrl: server.baseUrl });
+    return {
+      server,
+      agent,
+      user,
+      agentApi,
+      personApi,
+      async request(meta) {
+        const created = await personApi.operations.createRealtimeSession({
+          body: { agent_id: agent.id, ...(meta ? { meta } : {}) },
+        });
+        if (created.status !== 201) throw new Error(`request: ${created.status}`);
+        return created.data.data;
+      },
+      async claim(id) {
+        const claimed = await agentApi.operations.claimAgentRealtimeSession({
+          params: { path: { session: id } },
+          body: {},
+        });
+        if (claimed.status !== 200 || !claimed.data.data.socket) {
+          throw new Error(`claim: ${claimed.status}`);
+        }
+        return { ...claimed.data.data, socket: claimed.data.data.socket };
+      },
+      async personSends(id, text) {
+        const sent = await personApi.operations.createRealtimeSignal({
+          params: { path: { session: id } },
+          body: { type: 'message', payload: { text } },
+        });
+        if (sent.status !== 201) throw new Error(`send: ${sent.status}`);
+        return sent.data.data;
+      },
+      async history(id) {
+        const all: RealtimeSignal[] = [];
+        for (;;) {
+          const page = await personApi.operations.listRealtimeSignals({
+            params: { path: { session: id }, query: { after_id: all.at(-1)?.id ?? 0, limit: 200 } },
+          });
+          if (page.status !== 200) throw new Error(`history: ${page.status}`);
+          all.push(...page.data.data);
+          if (page.data.data.length < 200) return all;
+        }
+      },
+      track(connection) {
+        connections.push(connection);
+        return connection;
+      },
+    };
+  };
+}
+
+/**
+ * The `ws` WebSocket, keeping every socket it opens so that a test can cut one (`terminate`)
+ * as a network failure would.
+ */
+export function trackedWebSocket(): {
+  WebSocket: new (url: string) => WebSocket;
+  sockets: WebSocket[];
+} {
+  const sockets: WebSocket[] = [];
+  class Tracked extends WebSocket {
+    constructor(url: string) {
+      super(url);
+      sockets.push(this);
+    }
+  }
+  return { WebSocket: Tracked, sockets };
+}
+
+/** Every signal a connection delivers from now on. */
+export function collect(connection: RealtimeConnection): RealtimeSignal[] {
+  const signals: RealtimeSignal[] = [];
+  connection.on('signal', (signal) => signals.push(signal));
+  return signals;
+}
+
+/** Waits until `predicate` holds, failing after {@link WAIT_MS}. */
+export async function until(predicate: () => boolean, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** 1, 2, …, n. */
+export function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
+
+/** Checks that signals are exactly seq `from`..`to`, once each, in order. */
+export function expectSeqs(signals: readonly RealtimeSignal[], from: number, to: number): void {
+  expect(signals.map((s) => s.seq)).toEqual(range(from, to));
+}
+
+/**
+ * A bare websocket server standing in for a misbehaving or silent peer: it is not the API (the
+ * API is always the real server), only a way to send frames the real server never sends.
+ */
+export async function startStubSocketServer(
+  onConnection: (socket: WebSocket, received: string[]) => void,
+): Promise<{ url: string; connections: number; close(): Promise<void> }> {
+  const server = http.createServer();
+  const wss = new WebSocketServer({ server });
+  const state = { connections: 0 };
+  wss.on('connection', (socket) => {
+    state.connections += 1;
+    const received: string[] = [];
+    socket.on('message', (data) => received.push(String(data)));
+    onConnection(socket, received);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `ws://127.0.0.1:${port}/socket`,
+    get connections() {
+      return state.connections;
+    },
+    close: async () => {
+      for (const client of wss.clients) client.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
