@@ -1,24 +1,37 @@
-import { randomUUID } from 'node:crypto';
 import {
-  AgentMCNetworkError,
-  AgentMCUnexpectedResponseError,
   Backoff,
-  retryAfterMs,
+  connectAgentWatch,
   sleep,
   type AgentMCApi,
   type AgentRealtimeSession,
+  type ReconnectOptions,
+  type WatchConnection,
+  type WebSocketConstructor,
 } from '@agentmc/api';
+import { requestFailed, throttled, type FailureWait } from './api-failures.js';
+import { Claimer, type ClaimSource } from './claimer.js';
 import { AgentAuthError } from './errors.js';
 import { createJsonLogger, type AgentLogger } from './logger.js';
-import { logOnlyHandler, type ClaimContext, type SessionHandler } from './session-handler.js';
+import { realtimeSessionHandler } from './realtime-handler.js';
+import type { ClaimContext, ClaimedSession, SessionHandler } from './session-handler.js';
 
 export interface AgentOptions {
   /** The client; the agent uses nothing else to reach the API. */
   readonly api: AgentMCApi;
   readonly logger?: AgentLogger;
-  /** What happens with a session after the claim; default {@link logOnlyHandler}. */
+  /** What happens with a session after the claim; default {@link realtimeSessionHandler}. */
   readonly handler?: SessionHandler;
-  /** First wait after an empty list (ms); it doubles per empty poll up to `pollMaxMs`. */
+  /**
+   * Hold a watch socket and claim each session the moment it is requested (default true). The
+   * list poll then only reconciles, every `reconcileMs`.
+   */
+  readonly watch?: boolean;
+  /** The list poll's interval while the watch socket is up (ms); default 30 000. */
+  readonly reconcileMs?: number;
+  /**
+   * Without the watch (turned off, or down): the first wait after an empty list (ms); it doubles
+   * per empty poll up to `pollMaxMs`.
+   */
   readonly pollMinMs?: number;
   readonly pollMaxMs?: number;
   /** Wait before the next poll after a poll that found work; default 0, at once. */
@@ -27,23 +40,29 @@ export interface AgentOptions {
   readonly listLimit?: number;
   /** Tries per claim when the network fails; each repeats the same Idempotency-Key. */
   readonly claimAttempts?: number;
+  /** The WebSocket class for the watch socket; default `ws`. */
+  readonly WebSocket?: WebSocketConstructor;
+  /** The watch socket's reconnect backoff. */
+  readonly reconnect?: ReconnectOptions;
   /** For tests: the randomness of the jitter. */
   readonly random?: () => number;
 }
 
 /** How a poll ended, and so how long to wait before the next. */
-type PollOutcome = 'work' | 'idle' | 'failed' | { readonly retryAfterMs: number };
-type ClaimOutcome = 'won' | 'lost' | 'failed';
+type PollOutcome = 'work' | 'idle' | FailureWait;
 
 /**
- * The sample agent: polls the sessions requested for it, claims them newest first, and hands
- * each session it wins to its {@link SessionHandler}.
+ * The sample agent: claims the sessions requested for it and hands each one it wins to its
+ * {@link SessionHandler}.
  *
- * - Idle, it polls with exponential backoff and jitter; after a poll with work, again at once.
- * - A 409 or 404 on a claim means another claimer won: it moves on.
+ * - It holds one watch socket: the server pushes `session.requested` the moment a session is
+ *   requested, and the agent claims it at once. While the watch is up, the list is polled only
+ *   to reconcile, every `reconcileMs` (30 s). While it is down, or turned off, the list poll is
+ *   the way in: exponential backoff with jitter while idle, again at once after work.
+ * - Sessions are claimed one at a time, newest first, each once whether pushed or listed. A 409
+ *   or 404 means another claimer won: it moves on.
  * - 429 and 503 wait for `Retry-After`; network failures and other errors back off.
- * - A claim whose answer is lost (a timeout) is repeated with the same `Idempotency-Key`, which
- *   the API answers with 200 if that claim had won.
+ * - A claim whose answer is lost is repeated with the same `Idempotency-Key`.
  * - 401 and 403 stop it: `start()` rejects with {@link AgentAuthError}.
  *
  * @example
@@ -55,24 +74,33 @@ export class Agent {
   readonly #api: AgentMCApi;
   readonly #logger: AgentLogger;
   readonly #handler: SessionHandler;
+  readonly #options: AgentOptions;
   readonly #idle: Backoff;
-  readonly #pollAfterWorkMs: number;
-  readonly #listLimit: number;
-  readonly #claimAttempts: number;
-  readonly #random: () => number;
+  readonly #claimer: Claimer;
   readonly #stopping = new AbortController();
   readonly #handlers = new Set<Promise<void>>();
   #running: Promise<void> | undefined;
+  #watch: WatchConnection | undefined;
+  #watchUp = false;
+  /** Cuts the poll's wait short (the watch went down). */
+  #wake = new AbortController();
+  #fatal: unknown;
 
   constructor(options: AgentOptions) {
+    this.#options = options;
     this.#api = options.api;
     this.#logger = options.logger ?? createJsonLogger();
-    this.#handler = options.handler ?? logOnlyHandler;
-    this.#random = options.random ?? Math.random;
-    this.#idle = new Backoff(options.pollMinMs ?? 1_000, options.pollMaxMs ?? 30_000, this.#random);
-    this.#pollAfterWorkMs = options.pollAfterWorkMs ?? 0;
-    this.#listLimit = options.listLimit ?? 20;
-    this.#claimAttempts = options.claimAttempts ?? 3;
+    this.#handler = options.handler ?? realtimeSessionHandler();
+    const random = options.random ?? Math.random;
+    this.#idle = new Backoff(options.pollMinMs ?? 1_000, options.pollMaxMs ?? 30_000, random);
+    this.#claimer = new Claimer({
+      api: this.#api,
+      logger: this.#logger,
+      attempts: options.claimAttempts ?? 3,
+      random,
+      stopping: this.#stopping.signal,
+      onWon: (session, via) => this.#won(session, via),
+    });
   }
 
   /**
@@ -85,9 +113,10 @@ export class Agent {
   }
 
   /**
-   * Stops polling: a wait is cut short, a list in flight is aborted, a claim in flight is let
-   * finish (so a won session is not lost), then every handler's signal aborts and stop waits
-   * for them. Resolves when all of it is done; safe to call more than once.
+   * Stops: the watch socket closes, a wait is cut short, a list in flight is aborted, a claim in
+   * flight is let finish (so a won session is not lost), then every handler's signal aborts
+   * (the default handler closes its session with reason `agent_shutdown`) and stop waits for
+   * them. Resolves when all of it is done; safe to call more than once.
    */
   async stop(): Promise<void> {
     this.#stopping.abort();
@@ -100,27 +129,90 @@ export class Agent {
   }
 
   async #run(): Promise<void> {
-    this.#logger.info('agent.started', { base_url: this.#api.baseUrl, limit: this.#listLimit });
+    const watching = this.#options.watch ?? true;
+    this.#logger.info('agent.started', {
+      base_url: this.#api.baseUrl,
+      limit: this.#options.listLimit ?? 20,
+      watch: watching,
+    });
     try {
+      if (watching) this.#openWatch();
       while (!this.#stopped) {
         const outcome = await this.#poll();
         if (this.#stopped) break;
-        await sleep(this.#waitAfter(outcome), this.#stopping.signal);
+        const wake = (this.#wake = new AbortController());
+        await sleep(
+          this.#waitAfter(outcome),
+          AbortSignal.any([this.#stopping.signal, wake.signal]),
+        );
       }
+      if (this.#fatal !== undefined) throw this.#fatal;
     } finally {
-      // Whatever ended the run, handlers are told to finish.
+      // Whatever ended the run, the watch closes and handlers are told to finish.
       this.#stopping.abort();
+      await this.#watch?.close();
       await Promise.allSettled([...this.#handlers]);
       this.#logger.info('agent.stopped');
     }
   }
 
+  #openWatch(): void {
+    const watch = connectAgentWatch(this.#api, {
+      WebSocket: this.#options.WebSocket,
+      reconnect: this.#options.reconnect,
+      random: this.#options.random,
+    });
+    this.#watch = watch;
+    watch.on('ready', () => {
+      this.#watchUp = true;
+      this.#logger.info('watch.ready');
+    });
+    watch.on('requested', (session) => this.#offer(session, 'watch'));
+    watch.on('reconnecting', (info) => {
+      this.#watchDown();
+      this.#logger.warn('watch.reconnecting', {
+        attempt: info.attempt,
+        delay_ms: info.delayMs,
+        code: info.code,
+        reason: info.error?.message ?? info.reason,
+      });
+    });
+    watch.on('error', (error) => this.#logger.warn('watch.error', { error: error.message }));
+    watch.on('close', (end) => {
+      this.#watchDown();
+      if (end.reason !== 'closed') {
+        // Refused for good: the list poll carries on alone (and stops on 401/403 itself).
+        this.#logger.warn('watch.closed', { reason: end.reason, error: end.error?.message });
+      }
+    });
+  }
+
+  /** While the watch is down, the poll is the way in: poll now, then on the idle backoff. */
+  #watchDown(): void {
+    if (!this.#watchUp) return;
+    this.#watchUp = false;
+    this.#idle.reset();
+    this.#wake.abort();
+  }
+
+  #offer(session: AgentRealtimeSession, via: ClaimSource) {
+    const outcome = this.#claimer.offer(session, via);
+    if (via === 'watch') {
+      outcome.catch((error: unknown) => {
+        this.#fatal ??= error;
+        this.#stopping.abort();
+      });
+    }
+    return outcome;
+  }
+
   #waitAfter(outcome: PollOutcome): number {
     if (outcome === 'work') {
       this.#idle.reset();
-      return this.#pollAfterWorkMs;
+      return this.#options.pollAfterWorkMs ?? 0;
     }
     if (typeof outcome === 'object') return outcome.retryAfterMs;
+    if (this.#watchUp) return this.#options.reconcileMs ?? 30_000;
     return this.#idle.next();
   }
 
@@ -128,11 +220,11 @@ export class Agent {
     let result;
     try {
       result = await this.#api.operations.listAgentRealtimeRequestedSessions({
-        params: { query: { limit: this.#listLimit } },
+        params: { query: { limit: this.#options.listLimit ?? 20 } },
         signal: this.#stopping.signal,
       });
     } catch (error) {
-      return this.#requestFailed('list', error);
+      return requestFailed(this.#logger, 'list', error);
     }
     switch (result.status) {
       case 200:
@@ -142,7 +234,7 @@ export class Agent {
         throw new AgentAuthError('listAgentRealtimeRequestedSessions', result.status, result.error);
       case 429:
       case 503:
-        return this.#throttled('list', result.status, result.headers);
+        return throttled(this.#logger, 'list', result, () => this.#idle.next());
       default:
         this.#logger.warn('list.failed', { status: result.status, code: result.error.error.code });
         return 'failed';
@@ -151,75 +243,14 @@ export class Agent {
     const sessions = newestFirst(result.data.data);
     if (sessions.length === 0) return 'idle';
     this.#logger.debug('list.found', { count: sessions.length });
-    let progressed = false;
-    for (const session of sessions) {
-      if (this.#stopped) break;
-      const outcome = await this.#claim(session);
-      if (outcome !== 'failed') progressed = true;
-    }
+    const outcomes = await Promise.all(sessions.map((session) => this.#offer(session, 'poll')));
     // Only a poll whose claims changed something earns an immediate re-poll; a batch of
-    // failures would otherwise spin.
-    return progressed ? 'work' : 'failed';
+    // failures, or of sessions the watch is already claiming, would otherwise spin.
+    if (outcomes.some((o) => o === 'won' || o === 'lost')) return 'work';
+    return outcomes.every((o) => o === 'known') ? 'idle' : 'failed';
   }
 
-  async #claim(session: AgentRealtimeSession): Promise<ClaimOutcome> {
-    // One key per session for this agent: a repeated claim that had won answers 200 again.
-    const idempotencyKey = `claim-${randomUUID()}`;
-    const retry = new Backoff(250, 4_000, this.#random);
-    for (let attempt = 1; ; attempt++) {
-      let result;
-      try {
-        // No stop signal here: a claim in flight finishes, so a won session is never dropped.
-        result = await this.#api.operations.claimAgentRealtimeSession({
-          params: { path: { session: session.id } },
-          body: {},
-          headers: { 'idempotency-key': idempotencyKey },
-        });
-      } catch (error) {
-        const outcome = this.#requestFailed('claim', error, { session_id: session.id, attempt });
-        if (attempt >= this.#claimAttempts || this.#stopped) return 'failed';
-        const waitMs = typeof outcome === 'object' ? outcome.retryAfterMs : retry.next();
-        await sleep(waitMs, this.#stopping.signal);
-        continue;
-      }
-
-      switch (result.status) {
-        case 200:
-          this.#won(result.data.data);
-          return 'won';
-        case 404:
-        case 409:
-          this.#logger.debug('session.lost', {
-            session_id: session.id,
-            status: result.status,
-            code: result.error.error.code,
-            details: result.error.error.details,
-          });
-          return 'lost';
-        case 401:
-        case 403:
-          throw new AgentAuthError('claimAgentRealtimeSession', result.status, result.error);
-        case 429:
-        case 503: {
-          const { retryAfterMs: waitMs } = this.#throttled('claim', result.status, result.headers, {
-            session_id: session.id,
-          });
-          if (attempt >= this.#claimAttempts || this.#stopped) return 'failed';
-          await sleep(waitMs, this.#stopping.signal);
-          continue;
-        }
-        default:
-          this.#logger.warn('claim.failed', {
-            session_id: session.id,
-            status: result.status,
-            code: result.error.error.code,
-          });
-          return 'failed';
-      }
-    }
-  }
-
-  #won(session: AgentRealtimeSession): void {
+  #won(session: ClaimedSession, via: ClaimSource): void {
     this.#logger.info('session.claimed', {
       session_id: session.id,
       agent_id: session.agent_id,
@@ -227,6 +258,7 @@ export class Agent {
       requested_by_user_id: session.requested_by_user_id,
       claimed_at: session.claimed_at,
       expires_at: session.expires_at,
+      via,
     });
     const context: ClaimContext = {
       api: this.#api,
@@ -245,52 +277,6 @@ export class Agent {
     })();
     this.#handlers.add(handling);
     void handling.finally(() => this.#handlers.delete(handling));
-  }
-
-  /** 429 or 503: wait as long as the API asks, or back off when it does not say. */
-  #throttled(
-    operation: string,
-    status: number,
-    headers: Headers,
-    fields: Record<string, unknown> = {},
-  ): { retryAfterMs: number } {
-    const asked = retryAfterMs(headers);
-    const waitMs = asked ?? this.#idle.next();
-    this.#logger.warn(`${operation}.throttled`, {
-      ...fields,
-      status,
-      retry_after_ms: asked ?? null,
-      wait_ms: waitMs,
-    });
-    return { retryAfterMs: waitMs };
-  }
-
-  /** No answer the contract describes: log it, and say how long to wait. */
-  #requestFailed(
-    operation: string,
-    error: unknown,
-    fields: Record<string, unknown> = {},
-  ): PollOutcome {
-    if (error instanceof AgentMCNetworkError) {
-      if (error.reason !== 'aborted') {
-        this.#logger.warn(`${operation}.unreachable`, {
-          ...fields,
-          reason: error.reason,
-          error: error.message,
-        });
-      }
-      return 'failed';
-    }
-    if (error instanceof AgentMCUnexpectedResponseError) {
-      const asked = retryAfterMs(error.headers);
-      this.#logger.warn(`${operation}.unexpected_response`, {
-        ...fields,
-        status: error.status,
-        error: error.message,
-      });
-      return asked === undefined ? 'failed' : { retryAfterMs: asked };
-    }
-    throw error;
   }
 }
 

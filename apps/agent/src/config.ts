@@ -7,9 +7,13 @@ export interface AgentConfig {
   readonly apiKey: string;
   /** `AGENTMC_BASE_URL`; undefined lets the client use its default, localhost:3000. */
   readonly baseUrl: string | undefined;
-  /** `AGENTMC_POLL_MIN_MS` (1000): the first wait after an empty list. */
+  /** `AGENTMC_WATCH` (true): hold a watch socket and claim from its pushes. */
+  readonly watch: boolean;
+  /** `AGENTMC_RECONCILE_MS` (30000, at least 30000): the list poll's interval while watching. */
+  readonly reconcileMs: number;
+  /** `AGENTMC_POLL_MIN_MS` (1000): without the watch, the first wait after an empty list. */
   readonly pollMinMs: number;
-  /** `AGENTMC_POLL_MAX_MS` (30000): the longest wait between two polls while idle. */
+  /** `AGENTMC_POLL_MAX_MS` (30000): without the watch, the longest wait between two polls. */
   readonly pollMaxMs: number;
   /** `AGENTMC_LIST_LIMIT` (20): sessions fetched per poll, 1..100. */
   readonly listLimit: number;
@@ -58,6 +62,12 @@ export function loadAgentConfig(env: Readonly<Record<string, string | undefined>
   if (baseUrl !== undefined && !/^https?:\/\/\S+$/.test(baseUrl)) {
     problems.push(`AGENTMC_BASE_URL: must be an http(s) URL such as http://localhost:3000/api/v1.`);
   }
+  const watchRaw = (value('AGENTMC_WATCH') ?? 'true').toLowerCase();
+  const watch = ['true', '1', 'yes'].includes(watchRaw);
+  if (!watch && !['false', '0', 'no'].includes(watchRaw)) {
+    problems.push(`AGENTMC_WATCH: must be true or false, got "${watchRaw}".`);
+  }
+  const reconcileMs = int('AGENTMC_RECONCILE_MS', 30_000, 30_000, 3_600_000);
   const pollMinMs = int('AGENTMC_POLL_MIN_MS', 1_000, 1, 3_600_000);
   const pollMaxMs = int('AGENTMC_POLL_MAX_MS', 30_000, 1, 3_600_000);
   if (pollMaxMs < pollMinMs) {
@@ -71,5 +81,15 @@ export function loadAgentConfig(env: Readonly<Record<string, string | undefined>
   }
 
   if (problems.length > 0 || !apiKey) throw new AgentConfigError(problems);
-  return { apiKey, baseUrl, pollMinMs, pollMaxMs, listLimit, requestTimeoutMs, logLevel };
+  return {
+    apiKey,
+    baseUrl,
+    watch,
+    reconcileMs,
+    pollMinMs,
+    pollMaxMs,
+    listLimit,
+    requestTimeoutMs,
+    logLevel,
+  };
 }

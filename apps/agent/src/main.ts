@@ -29,6 +29,8 @@ const agent = new Agent({
     timeoutMs: config.requestTimeoutMs,
   }),
   logger,
+  watch: config.watch,
+  reconcileMs: config.reconcileMs,
   pollMinMs: config.pollMinMs,
   pollMaxMs: config.pollMaxMs,
   listLimit: config.listLimit,
@@ -42,6 +44,8 @@ const onSignal = (signal: NodeJS.Signals) => {
     process.exit(EXIT_FAILED);
   }
   signalled = true;
+  // A deliberate shutdown: the agent closes its open sessions (reason agent_shutdown). A crash
+  // never gets here, and leaves the server to fail them once their heartbeats stop.
   logger.info('agent.stopping', { signal });
   void agent.stop();
 };

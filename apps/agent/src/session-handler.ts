@@ -1,5 +1,8 @@
-import type { AgentMCApi, AgentRealtimeSession } from '@agentmc/api';
+import type { AgentMCApi, AgentRealtimeSession, RealtimeSocket } from '@agentmc/api';
 import type { AgentLogger } from './logger.js';
+
+/** A session the agent won: the 14 fields, and the ticket for its websocket. */
+export type ClaimedSession = AgentRealtimeSession & { readonly socket?: RealtimeSocket };
 
 /** What a {@link SessionHandler} gets along with the session it won. */
 export interface ClaimContext {
@@ -25,10 +28,10 @@ export interface ClaimContext {
  * createAgent({ api, handler });
  */
 export interface SessionHandler {
-  onClaimed(session: AgentRealtimeSession, context: ClaimContext): void | Promise<void>;
+  onClaimed(session: ClaimedSession, context: ClaimContext): void | Promise<void>;
 }
 
-/** The default: the session is claimed and logged, nothing more happens with it yet. */
+/** Claims and logs, nothing more: the server fails the session when nobody connects to it. */
 export const logOnlyHandler: SessionHandler = {
   onClaimed(session, { logger }) {
     logger.debug('session.unhandled', {

@@ -1,7 +1,7 @@
 import { AgentMCApi } from '@agentmc/api';
 import { describe, expect, it } from 'vitest';
 import { AgentAuthError, Backoff, type SessionHandler } from '../src/index.js';
-import { until, useHarness } from './helpers.js';
+import { requestSession, until, useHarness } from './helpers.js';
 
 const harness = useHarness();
 
@@ -79,7 +79,7 @@ describe('claiming', () => {
         apiKey: agent.key,
         baseUrl: server.baseUrl,
         fetch: async (input, init) => {
-          if (!raced && init?.method === 'POST') {
+          if (!raced && isClaim({ method: init?.method ?? 'GET', url: String(input) })) {
             raced = true;
             await rival.operations.claimAgentRealtimeSession({
               params: { path: { session: newer.id } },
@@ -113,9 +113,9 @@ describe('claiming', () => {
         // The first claim reaches the server and wins, then the connection drops.
         fetch: async (input, init) => {
           const response = await fetch(input, init);
-          if (init?.method === 'POST') {
+          if (isClaim({ method: init?.method ?? 'GET', url: String(input) })) {
             claims.push({
-              key: new Headers(init.headers).get('idempotency-key'),
+              key: new Headers(init?.headers).get('idempotency-key'),
               status: response.status,
             });
             if (claims.length === 1) throw new TypeError('fetch failed: connection reset');
@@ -148,7 +148,8 @@ describe('claiming', () => {
     const a = harness.agent(server, agent.key, { handler });
     void a.agent.start();
     await until(() => handled.length === 1);
-    const second = await server.fixtures.session({ agentId: agent.id });
+    // Requested by a person through the API: the watch pushes it.
+    const second = await requestSession(server, agent.id);
     await until(() => handled.length === 2);
     expect(handled).toEqual([first.id, second.id]);
     expect(a.logger.entries.find((e) => e.event === 'session.handler_failed')?.fields).toEqual({
@@ -199,7 +200,7 @@ describe('401 and 403 stop the agent with a clear error', () => {
         apiKey: agent.key,
         baseUrl: server.baseUrl,
         fetch: async (input, init) => {
-          if (init?.method === 'POST') {
+          if (isClaim({ method: init?.method ?? 'GET', url: String(input) })) {
             await server.store.setAgentDisabled({
               agentId: agent.id,
               disabled: true,
@@ -219,7 +220,7 @@ describe('401 and 403 stop the agent with a clear error', () => {
 });
 
 describe('Retry-After', () => {
-  it('on 429, the agent waits as long as Retry-After says before its next request', async () => {
+  it('on 429, the list poll waits as long as Retry-After says before its next request', async () => {
     // 60 a minute: once the burst is spent, the server asks for a 1 s wait.
     const server = await harness.server({ config: { rateLimitPerMinute: 60 } });
     const team = await server.fixtures.team();
@@ -231,7 +232,8 @@ describe('Retry-After', () => {
       if (drained.status === 429) break;
     }
 
-    const a = harness.agent(server, agent.key);
+    // The list poll alone, so that every request recorded is the poll's.
+    const a = harness.agent(server, agent.key, { watch: false });
     void a.agent.start();
     await until(() => a.handler.sessions.length === 1, 15_000, 'the claim');
     expect(a.handler.sessions[0]!.id).toBe(session.id);
@@ -249,7 +251,8 @@ describe('Retry-After', () => {
   });
 });
 
-describe('polling', () => {
+// The list poll as the way in: with the watch turned off, or while it is down.
+describe('polling without the watch', () => {
   it('backs off exponentially with jitter while idle', () => {
     const low = new Backoff(1_000, 8_000, () => 0);
     expect([1, 2, 3, 4, 5].map(() => low.next())).toEqual([500, 1000, 2000, 4000, 4000]);
@@ -263,7 +266,12 @@ describe('polling', () => {
     const server = await harness.server();
     const team = await server.fixtures.team();
     const agent = await server.fixtures.agent(team.id);
-    const a = harness.agent(server, agent.key, { pollMinMs: 20, pollMaxMs: 160, random: () => 1 });
+    const a = harness.agent(server, agent.key, {
+      watch: false,
+      pollMinMs: 20,
+      pollMaxMs: 160,
+      random: () => 1,
+    });
     void a.agent.start();
     await until(() => a.fetch.requests.length >= 6);
     const starts = a.fetch.requests.map((r) => r.at);
@@ -276,7 +284,11 @@ describe('polling', () => {
     const team = await server.fixtures.team();
     const agent = await server.fixtures.agent(team.id);
     await server.fixtures.session({ agentId: agent.id });
-    const a = harness.agent(server, agent.key, { pollMinMs: 5_000, pollMaxMs: 10_000 });
+    const a = harness.agent(server, agent.key, {
+      watch: false,
+      pollMinMs: 5_000,
+      pollMaxMs: 10_000,
+    });
     void a.agent.start();
     await until(() => a.fetch.requests.filter(isList).length >= 2);
     const [, claim, relist] = a.fetch.requests;

@@ -13,6 +13,8 @@ describe('loadAgentConfig', () => {
     expect(loadAgentConfig({ AGENTMC_API_KEY: 'amc_x' })).toEqual({
       apiKey: 'amc_x',
       baseUrl: undefined,
+      watch: true,
+      reconcileMs: 30_000,
       pollMinMs: 1_000,
       pollMaxMs: 30_000,
       listLimit: 20,
@@ -26,6 +28,8 @@ describe('loadAgentConfig', () => {
       loadAgentConfig({
         AGENTMC_API_KEY: 'amc_x',
         AGENTMC_BASE_URL: 'https://agentmc.example/api/v1',
+        AGENTMC_WATCH: 'false',
+        AGENTMC_RECONCILE_MS: '60000',
         AGENTMC_POLL_MIN_MS: '250',
         AGENTMC_POLL_MAX_MS: '5000',
         AGENTMC_LIST_LIMIT: '100',
@@ -35,6 +39,8 @@ describe('loadAgentConfig', () => {
     ).toEqual({
       apiKey: 'amc_x',
       baseUrl: 'https://agentmc.example/api/v1',
+      watch: false,
+      reconcileMs: 60_000,
       pollMinMs: 250,
       pollMaxMs: 5_000,
       listLimit: 100,
@@ -47,6 +53,8 @@ describe('loadAgentConfig', () => {
     try {
       loadAgentConfig({
         AGENTMC_BASE_URL: 'localhost:3000',
+        AGENTMC_WATCH: 'sometimes',
+        AGENTMC_RECONCILE_MS: '5000',
         AGENTMC_POLL_MIN_MS: '10s',
         AGENTMC_POLL_MAX_MS: '0',
         AGENTMC_LIST_LIMIT: '101',
@@ -58,6 +66,8 @@ describe('loadAgentConfig', () => {
       expect((error as AgentConfigError).problems.map((p) => p.split(':')[0])).toEqual([
         'AGENTMC_API_KEY',
         'AGENTMC_BASE_URL',
+        'AGENTMC_WATCH',
+        'AGENTMC_RECONCILE_MS',
         'AGENTMC_POLL_MIN_MS',
         'AGENTMC_POLL_MAX_MS',
         'AGENTMC_LIST_LIMIT',

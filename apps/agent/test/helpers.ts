@@ -1,6 +1,11 @@
-import { AgentMCApi, type AgentRealtimeSession } from '@agentmc/api';
+import {
+  AgentMCApi,
+  type AgentRealtimeSession,
+  type AgentRealtimeSessionWithSocket,
+} from '@agentmc/api';
 import { startTestServer, type TestServer } from '@agentmc/server/testing';
 import { afterEach } from 'vitest';
+import { WebSocket } from 'ws';
 import { Agent, type AgentLogger, type AgentOptions, type SessionHandler } from '../src/index.js';
 
 export interface LogEntry {
@@ -98,6 +103,14 @@ export function useHarness() {
   };
 }
 
+/** A person of the agent's team requests a session with it through the API, as in production. */
+export async function requestSession(
+  server: TestServer,
+  agentId: number,
+): Promise<AgentRealtimeSessionWithSocket> {
+  return (await personOf(server, agentId)).request();
+}
+
 /** Polls `predicate` until it holds, failing after `timeoutMs`. */
 export async function until(predicate: () => boolean, timeoutMs = 10_000, what = 'condition') {
   const deadline = Date.now() + timeoutMs;
@@ -105,4 +118,38 @@ export async function until(predicate: () => boolean, timeoutMs = 10_000, what =
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/**
+ * The `ws` WebSocket, keeping every socket it opens so that a test can cut one (`terminate`)
+ * as a network failure would.
+ */
+export function trackedWebSocket(): {
+  WebSocket: new (url: string) => WebSocket;
+  sockets: WebSocket[];
+} {
+  const sockets: WebSocket[] = [];
+  class Tracked extends WebSocket {
+    constructor(url: string) {
+      super(url);
+      sockets.push(this);
+    }
+  }
+  return { WebSocket: Tracked, sockets };
+}
+
+/** The person's side: a user of the agent's team, with a client. */
+export async function personOf(server: TestServer, agentId: number) {
+  const agent = await server.store.findAgent(agentId);
+  const user = await server.fixtures.user(agent!.team_id);
+  const api = new AgentMCApi({ apiKey: user.key, baseUrl: server.baseUrl });
+  return {
+    user,
+    api,
+    async request(): Promise<AgentRealtimeSessionWithSocket> {
+      const created = await api.operations.createRealtimeSession({ body: { agent_id: agentId } });
+      if (created.status !== 201) throw new Error(`request: ${created.status}`);
+      return created.data.data;
+    },
+  };
 }

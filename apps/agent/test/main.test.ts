@@ -2,8 +2,9 @@ import { execFile, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { manualClock } from '@agentmc/server/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useHarness } from './helpers.js';
+import { requestSession, useHarness } from './helpers.js';
 
 // The program itself (`pnpm agent` runs dist/main.js): environment in, JSON lines out, signals,
 // exit codes.
@@ -71,26 +72,63 @@ function runAgent(env: Record<string, string>): Run {
 
 describe('pnpm agent (dist/main.js)', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)(
-    'logs each claim as one JSON line on stdout, and exits 0 on %s',
+    'logs each claim as one JSON line on stdout; on %s closes its sessions and exits 0',
     async (signal) => {
       const server = await harness.server();
       const team = await server.fixtures.team();
       const agent = await server.fixtures.agent(team.id);
-      const session = await server.fixtures.session({ agentId: agent.id });
       const run = runAgent({ AGENTMC_API_KEY: agent.key, AGENTMC_BASE_URL: server.baseUrl });
+      await run.line('watch.ready');
+      const session = await requestSession(server, agent.id);
 
       expect(await run.line('session.claimed')).toMatchObject({
         level: 'info',
         session_id: session.id,
         agent_id: agent.id,
+        via: 'watch',
       });
+      expect(await run.line('session.connected')).toMatchObject({ session_id: session.id });
       run.kill(signal);
       expect(await run.exited).toEqual({ code: 0, signal: null });
       expect(await run.line('agent.stopping')).toMatchObject({ signal });
+      // A deliberate shutdown closes the session, and says why.
+      expect(await run.line('session.closed')).toMatchObject({
+        session_id: session.id,
+        reason: 'agent_shutdown',
+      });
+      expect(await server.store.findSession(session.id)).toMatchObject({ status: 'closed' });
+      const signals = await server.store.listSignals({
+        sessionId: session.id,
+        afterId: 0,
+        limit: 10,
+      });
+      expect(signals.at(-1)).toMatchObject({ sender: 'system', type: 'session.status' });
+      expect(JSON.parse(String(signals.at(-1)!.payload))).toEqual({
+        status: 'closed',
+        reason: 'agent_shutdown',
+      });
       expect(run.stdout.at(-1)).toMatch(/"event":"agent\.stopped"/);
       expect(run.stderr.join('')).toBe('');
     },
   );
+
+  it('a killed agent closes nothing: the server fails the session once heartbeats stop', async () => {
+    const clock = manualClock();
+    const server = await harness.server({ clock });
+    const team = await server.fixtures.team();
+    const agent = await server.fixtures.agent(team.id);
+    const run = runAgent({ AGENTMC_API_KEY: agent.key, AGENTMC_BASE_URL: server.baseUrl });
+    await run.line('watch.ready');
+    const session = await requestSession(server, agent.id);
+    await run.line('session.connected');
+    run.kill('SIGKILL');
+    expect(await run.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(await server.store.findSession(session.id)).toMatchObject({ status: 'active' });
+
+    clock.advance(91); // past REALTIME_HEARTBEAT_TIMEOUT_SECONDS (90)
+    await server.realtime.sweep();
+    expect(await server.store.findSession(session.id)).toMatchObject({ status: 'failed' });
+  });
 
   it('stops with a clear message and exit code 1 when the API rejects the key', async () => {
     const server = await harness.server();
