@@ -75,6 +75,11 @@ export {
 } from './realtime/watch-connection.js';
 export type { WebSocketConstructor, WebSocketLike } from './realtime/websocket.js';
 export { retryAfterMs } from './retry-after.js';
+export {
+  isEndedStatus,
+  SESSION_STATUS_SIGNAL_TYPE,
+  SessionStatusSignalPayload,
+} from '@agentmc/contract';
 export type {
   AgentRealtimeSession,
   AgentRealtimeSessionWithSocket,
