@@ -24,12 +24,19 @@ import { SEED_INSTANT } from './helpers.js';
 function recording(store: KyselyStore) {
   const statements: CompiledQuery[] = [];
   const executor = store.db.getExecutor();
+  // Statements are compiled once (some when the store is built) and executed many times:
+  // remember each compiled text by query id, and record it each time its result comes back.
+  const compiled = new Map<unknown, CompiledQuery>();
   const recorder: KyselyPlugin = {
     transformQuery({ node, queryId }) {
-      statements.push(executor.compileQuery(node, queryId));
+      compiled.set(queryId, executor.compileQuery(node, queryId));
       return node;
     },
-    transformResult: async ({ result }) => result,
+    transformResult: async ({ queryId, result }) => {
+      const statement = compiled.get(queryId);
+      if (statement) statements.push(statement);
+      return result;
+    },
   };
   return { store: new KyselyStore(store.db.withPlugin(recorder), store.dialect), statements };
 }

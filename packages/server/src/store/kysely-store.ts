@@ -4,6 +4,7 @@ import type { Database, SessionRow } from './schema.js';
 import type { SqlDialect } from './migrations/index.js';
 import { StoreUnavailableError, isUnavailableError } from './errors.js';
 import * as realtime from './realtime-queries.js';
+import { prepareQuery } from './compiled-query.js';
 import type {
   AppendSignalInput,
   ClaimInput,
@@ -23,9 +24,13 @@ export class KyselyStore implements Store {
   readonly dialect: SqlDialect;
   readonly #db: Kysely<Database>;
 
+  /** The statements every request runs, compiled once. */
+  readonly #hot: ReturnType<typeof hotQueries>;
+
   constructor(db: Kysely<Database>, dialect: SqlDialect) {
     this.#db = db;
     this.dialect = dialect;
+    this.#hot = hotQueries(db);
   }
 
   /** The Kysely instance, for the store's own extensions and tests. */
@@ -35,13 +40,7 @@ export class KyselyStore implements Store {
 
   findPrincipalByKeyHash(keyHash: string): Promise<Principal | undefined> {
     return this.#run(async () => {
-      const row = await this.#db
-        .selectFrom('api_keys as k')
-        .leftJoin('agents as a', 'a.id', 'k.agent_id')
-        .select(['k.id', 'k.team_id', 'k.agent_id', 'k.user_id', 'a.disabled_at'])
-        .where('k.key_hash', '=', keyHash)
-        .where('k.revoked_at', 'is', null)
-        .executeTakeFirst();
+      const [row] = await this.#hot.principalByKeyHash.execute({ keyHash });
       if (!row) return undefined;
       return {
         keyId: row.id,
@@ -54,39 +53,14 @@ export class KyselyStore implements Store {
   }
 
   listRequestedSessions(input: { agentId: number; now: number; limit: number }) {
-    return this.#run(() =>
-      this.#db
-        .selectFrom('realtime_sessions')
-        .selectAll()
-        .where('agent_id', '=', input.agentId)
-        .where('status', '=', 'requested')
-        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', input.now)]))
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(input.limit)
-        .execute(),
-    );
+    return this.#run(() => this.#hot.requestedSessions.execute(input));
   }
 
   claimSession(input: ClaimInput): Promise<ClaimOutcome> {
     return this.#run(async () => {
       // The whole decision is this one statement: of any number of concurrent claims, the
       // database lets exactly one see status = 'requested'.
-      const claimed = await this.#db
-        .updateTable('realtime_sessions')
-        .set({
-          status: 'claimed',
-          claimed_at: input.now,
-          updated_at: input.now,
-          claim_key: input.claimKey,
-        })
-        .where('id', '=', input.sessionId)
-        .where('team_id', '=', input.teamId)
-        .where('agent_id', '=', input.agentId)
-        .where('status', '=', 'requested')
-        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', input.now)]))
-        .returningAll()
-        .executeTakeFirst();
+      const [claimed] = await this.#hot.claim.execute(input);
       if (claimed) return { kind: 'claimed', session: claimed };
 
       // The claim lost; read once to say why. No decision below changes who holds the session.
@@ -327,4 +301,58 @@ export class KyselyStore implements Store {
       throw error;
     }
   }
+}
+
+/** The queries on every agent request: authentication, the list and the claim. */
+function hotQueries(db: Kysely<Database>) {
+  return {
+    principalByKeyHash: prepareQuery(db, { keyHash: 'string' }, (p: { keyHash: string }) =>
+      db
+        .selectFrom('api_keys as k')
+        .leftJoin('agents as a', 'a.id', 'k.agent_id')
+        .select(['k.id', 'k.team_id', 'k.agent_id', 'k.user_id', 'a.disabled_at'])
+        .where('k.key_hash', '=', p.keyHash)
+        .where('k.revoked_at', 'is', null),
+    ),
+    requestedSessions: prepareQuery(
+      db,
+      { agentId: 'number', now: 'number', limit: 'number' },
+      (p: { agentId: number; now: number; limit: number }) =>
+        db
+          .selectFrom('realtime_sessions')
+          .selectAll()
+          .where('agent_id', '=', p.agentId)
+          .where('status', '=', 'requested')
+          .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', p.now)]))
+          .orderBy('created_at', 'desc')
+          .orderBy('id', 'desc')
+          .limit(p.limit),
+    ),
+    claim: prepareQuery(
+      db,
+      {
+        sessionId: 'number',
+        teamId: 'number',
+        agentId: 'number',
+        now: 'number',
+        claimKey: 'string',
+      },
+      (p: {
+        sessionId: number;
+        teamId: number;
+        agentId: number;
+        now: number;
+        claimKey: string | null;
+      }) =>
+        db
+          .updateTable('realtime_sessions')
+          .set({ status: 'claimed', claimed_at: p.now, updated_at: p.now, claim_key: p.claimKey })
+          .where('id', '=', p.sessionId)
+          .where('team_id', '=', p.teamId)
+          .where('agent_id', '=', p.agentId)
+          .where('status', '=', 'requested')
+          .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', p.now)]))
+          .returningAll(),
+    ),
+  };
 }

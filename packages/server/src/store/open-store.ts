@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDialectConfig } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { migrateToLatest } from './migrations/index.js';
@@ -57,8 +57,36 @@ function openSqlite(options: OpenStoreOptions): KyselyStore {
   database.pragma('busy_timeout = 5000');
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(database) }),
+  });
   return new KyselyStore(db, 'sqlite');
+}
+
+/**
+ * Kysely prepares every query anew, and better-sqlite3 compiles SQL on each prepare: on the hot
+ * paths that compile was the largest single cost. The same SQL text reuses its compiled
+ * statement. Safe because Kysely's SQLite driver runs one query at a time on its one
+ * connection, so a statement is never in use twice at once. Bounded, since multi-row inserts
+ * make SQL texts of many lengths.
+ */
+function withStatementCache(
+  database: SqliteDatabase.Database,
+  capacity = 256,
+): SqliteDialectConfig['database'] {
+  const statements = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(sqlText: string) {
+      let statement = statements.get(sqlText);
+      if (!statement) {
+        statement = database.prepare(sqlText);
+        if (statements.size >= capacity) statements.delete(statements.keys().next().value!);
+        statements.set(sqlText, statement);
+      }
+      return statement;
+    },
+  };
 }
 
 // int8 (ids, epoch seconds) arrives from node-postgres as a string; every value we store fits a

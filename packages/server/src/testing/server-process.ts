@@ -34,10 +34,11 @@ export async function freePort(): Promise<number> {
  */
 export async function spawnServer(
   env: Record<string, string>,
-  timeoutMs = 20_000,
+  options: { timeoutMs?: number; nodeArgs?: readonly string[] } = {},
 ): Promise<ServerProcess> {
+  const timeoutMs = options.timeoutMs ?? 20_000;
   const port = await freePort();
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), MAIN], {
     env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
