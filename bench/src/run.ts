@@ -18,6 +18,7 @@ import {
   type StoreKind,
 } from '@agentmc/server/testing';
 import { load, type LoadResult } from './load.js';
+import { summarise } from './profile.js';
 import { fillSqlite, insertRequestedSessions, seedAgents, type BenchAgent } from './seed.js';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -29,6 +30,8 @@ const CLAIMS = Number(process.env.BENCH_CLAIMS ?? 10_000);
 const CLAIM_WARMUP = 1_000;
 const SUSTAIN_SECONDS = Number(process.env.BENCH_SUSTAIN ?? 20);
 const SCALES = [1_000, 100_000, 1_000_000];
+/** BENCH_PROFILE=1: run the real servers under --cpu-prof and print where their time went. */
+const PROFILE = process.env.BENCH_PROFILE === '1';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const resultsDir = path.resolve(here, '../results');
@@ -175,7 +178,11 @@ async function benchServer(kind: StoreKind, bodies: { list?: string; claim?: str
   try {
     const agents = await seedAgents(store, AGENTS, now());
     await insertRequestedSessions(store, agents, LIST_SESSIONS, now());
-    const server = await spawnServer(env);
+    const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), `agentmc-prof-${kind}-`));
+    const server = await spawnServer(
+      env,
+      PROFILE ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {},
+    );
     const pid = server.child.pid!;
     try {
       const listUrl = `${server.baseUrl}/agents/realtime/sessions/requested?limit=20`;
@@ -281,6 +288,14 @@ async function benchServer(kind: StoreKind, bodies: { list?: string; claim?: str
       }
     } finally {
       await server.stop();
+      if (PROFILE) {
+        for (const file of fs.readdirSync(profileDir)) {
+          const profile = path.join(profileDir, file);
+          log(
+            `\n${kind} server profile (list and claim runs): ${profile}\n${summarise(JSON.parse(fs.readFileSync(profile, 'utf8')), 15)}`,
+          );
+        }
+      } else fs.rmSync(profileDir, { recursive: true, force: true });
     }
 
     await benchStore(kind, store, agents);

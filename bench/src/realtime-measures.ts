@@ -1,0 +1,187 @@
+import {
+  Agent,
+  realtimeSessionHandler,
+  type AgentLogger,
+  type SessionHandler,
+} from '@agentmc/agent';
+import {
+  AgentMCApi,
+  chatSignal,
+  connectPersonSession,
+  readChatMessage,
+  type RealtimeConnection,
+} from '@agentmc/api';
+import { generateApiKey, type KyselyStore } from '@agentmc/server';
+import { latency } from './stats.js';
+
+// The two realtime measurements of `pnpm bench:realtime`, against a running server.
+
+/** How many of each, from the environment. */
+export const AGENTS = Number(process.env.BENCH_AGENTS ?? 10);
+export const DISPATCH = Number(process.env.BENCH_DISPATCH ?? 300);
+export const RELAY = Number(process.env.BENCH_RELAY ?? 500);
+export const BURST = Number(process.env.BENCH_BURST ?? 2_000);
+export const WINDOW = Number(process.env.BENCH_WINDOW ?? 32);
+const WARMUP = 20;
+
+const now = () => Math.floor(Date.now() / 1000);
+const log = (message: string) => process.stderr.write(`${message}\n`);
+
+export type BenchWorld = Awaited<ReturnType<typeof seed>>;
+
+/** One team: a dispatch agent with `AGENTS` keys, an echo agent, and a person. */
+export async function seed(store: KyselyStore) {
+  const t = now();
+  const key = async (principal: { agentId: number } | { userId: number }) => {
+    const generated = generateApiKey();
+    await store.createApiKey({
+      principal,
+      prefix: generated.prefix,
+      keyHash: generated.hash,
+      now: t,
+    });
+    return generated.key;
+  };
+  const team = await store.createTeam({ name: 'bench-realtime', now: t });
+  const dispatcher = (await store.createAgent({ teamId: team.id, name: 'dispatch', now: t }))!;
+  const echo = (await store.createAgent({ teamId: team.id, name: 'echo', now: t }))!;
+  const user = (await store.createUser({ teamId: team.id, name: 'person', now: t }))!;
+  const dispatchKeys: string[] = [];
+  for (let i = 0; i < AGENTS; i++) dispatchKeys.push(await key({ agentId: dispatcher.id }));
+  return {
+    dispatcher: { id: dispatcher.id, keys: dispatchKeys },
+    echo: { id: echo.id, key: await key({ agentId: echo.id }) },
+    userKey: await key({ userId: user.id }),
+  };
+}
+
+/** Counts watches up and claims lost (409s after another agent won); says nothing else. */
+function countingLogger(counts: { lost: number; watching: number }): AgentLogger {
+  return {
+    debug: (event) => {
+      if (event === 'session.lost') counts.lost += 1;
+    },
+    info: (event) => {
+      if (event === 'watch.ready') counts.watching += 1;
+    },
+    warn: (event, fields) => log(`  agent warning: ${event} ${JSON.stringify(fields ?? {})}`),
+    error: (event, fields) => log(`  agent error: ${event} ${JSON.stringify(fields ?? {})}`),
+  };
+}
+
+export async function benchDispatch(baseUrl: string, world: BenchWorld) {
+  const person = new AgentMCApi({ apiKey: world.userKey, baseUrl });
+  const claimedAt = new Map<number, { at: number; by: number }>();
+  const waiting = new Map<number, () => void>();
+  const counts = { lost: 0, watching: 0 };
+  const agents = world.dispatcher.keys.map((apiKey, index) => {
+    const handler: SessionHandler = {
+      onClaimed(session) {
+        claimedAt.set(session.id, { at: performance.now(), by: index });
+        waiting.get(session.id)?.();
+      },
+    };
+    return new Agent({
+      api: new AgentMCApi({ apiKey, baseUrl }),
+      logger: countingLogger(counts),
+      handler,
+    });
+  });
+  for (const agent of agents) void agent.start();
+  while (counts.watching < AGENTS) await new Promise((resolve) => setTimeout(resolve, 10));
+
+  const claimed = (id: number) =>
+    new Promise<{ at: number; by: number }>((resolve) => {
+      const done = () => resolve(claimedAt.get(id)!);
+      if (claimedAt.has(id)) return done();
+      waiting.set(id, done);
+    });
+  const samples: number[] = [];
+  const answered: number[] = [];
+  const winners: Record<string, number> = {};
+  let lostBefore = 0;
+  for (let i = 0; i < WARMUP + DISPATCH; i++) {
+    if (i === WARMUP) lostBefore = counts.lost;
+    const sent = performance.now();
+    const created = await person.operations.createRealtimeSession({
+      body: { agent_id: world.dispatcher.id },
+    });
+    const createdAt = performance.now();
+    if (created.status !== 201) throw new Error(`request failed: ${created.status}`);
+    const claim = await claimed(created.data.data.id);
+    if (i < WARMUP) continue;
+    samples.push(claim.at - sent);
+    answered.push(createdAt - sent);
+    winners[`agent ${claim.by}`] = (winners[`agent ${claim.by}`] ?? 0) + 1;
+  }
+  // Let the last losers' 409s arrive before counting them.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const lost = counts.lost - lostBefore;
+  await Promise.all(agents.map((agent) => agent.stop()));
+  return { ...latency(samples), request_answered: latency(answered), lost_claims: lost, winners };
+}
+
+export async function benchRelay(baseUrl: string, world: BenchWorld) {
+  const person = new AgentMCApi({ apiKey: world.userKey, baseUrl });
+  const agent = new Agent({
+    api: new AgentMCApi({ apiKey: world.echo.key, baseUrl }),
+    logger: countingLogger({ lost: 0, watching: 0 }),
+    handler: realtimeSessionHandler(),
+  });
+  void agent.start();
+  const created = await person.operations.createRealtimeSession({
+    body: { agent_id: world.echo.id },
+  });
+  if (created.status !== 201) throw new Error(`request failed: ${created.status}`);
+  const connection: RealtimeConnection = connectPersonSession(person, created.data.data);
+  try {
+    await connection.next('session', { match: (s) => s.status === 'active' });
+    const replies = new Map<string, () => void>();
+    connection.on('signal', (signal) => {
+      const message = readChatMessage(signal);
+      if (signal.sender !== 'agent' || message?.type !== 'chat.agent.done') return;
+      replies.get(message.request_id ?? '')?.();
+    });
+    let n = 0;
+    const roundTrip = async () => {
+      const requestId = `r-${++n}`;
+      const answered = new Promise<void>((resolve) => replies.set(requestId, resolve));
+      const started = performance.now();
+      const sent = connection.send(chatSignal('chat.user', `ping ${n}`, { requestId }));
+      await Promise.all([answered, sent]);
+      replies.delete(requestId);
+      return performance.now() - started;
+    };
+
+    const samples: number[] = [];
+    for (let i = 0; i < WARMUP + RELAY; i++) {
+      const ms = await roundTrip();
+      if (i >= WARMUP) samples.push(ms);
+    }
+
+    // Throughput: `WINDOW` messages in flight at a time, until `BURST` replies are back.
+    let issued = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: WINDOW }, async () => {
+        while (issued < BURST) {
+          issued += 1;
+          await roundTrip();
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    return {
+      relay: latency(samples),
+      throughput: {
+        messages: BURST,
+        window: WINDOW,
+        seconds: Math.round(seconds * 100) / 100,
+        per_second: Math.round(BURST / seconds),
+      },
+    };
+  } finally {
+    await connection.close();
+    await agent.stop();
+  }
+}

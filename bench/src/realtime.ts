@@ -1,0 +1,168 @@
+/**
+ * `pnpm bench:realtime`: the realtime path on a spawned real server (SQLite, and PostgreSQL when
+ * it answers), driven by in-process sample agents and the person's client.
+ *
+ * - dispatch: a person requests a session; 10 sample agents (keys of one agent) hold watch
+ *   sockets and race to claim it from the push. Latency from the request being sent to the
+ *   winning claim's answer, over a few hundred sessions one after another.
+ * - relay: a person sends `chat.user` on the session's websocket; the sample agent (echo chat)
+ *   answers `chat.agent.done`; latency until the reply is back at the person, one at a time;
+ *   then messages per second with a window of messages in flight.
+ *
+ * Prints a table and writes it as JSON under bench/results/.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openStore } from '@agentmc/server';
+import {
+  postgresAvailable,
+  spawnServer,
+  testDatabase,
+  type StoreKind,
+} from '@agentmc/server/testing';
+import {
+  AGENTS,
+  benchDispatch,
+  benchRelay,
+  BURST,
+  DISPATCH,
+  RELAY,
+  seed,
+  WINDOW,
+} from './realtime-measures.js';
+import { table, type Latency } from './stats.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const resultsDir = path.resolve(here, '../results');
+const log = (message: string) => process.stderr.write(`${message}\n`);
+
+interface Result {
+  store: StoreKind;
+  dispatch: Latency & {
+    /** The person's request alone: sent → its 201, a part of the dispatch latency. */
+    request_answered: Latency;
+    lost_claims: number;
+    winners: Record<string, number>;
+  };
+  relay: Latency;
+  throughput: { messages: number; window: number; seconds: number; per_second: number };
+}
+
+async function benchStore(kind: StoreKind): Promise<Result> {
+  log(`\n${kind}: seeding, starting the server`);
+  const database = testDatabase(kind);
+  const store = await openStore({
+    databaseUrl: database.databaseUrl,
+    ...(database.schema ? { schema: database.schema } : {}),
+  });
+  try {
+    const world = await seed(store);
+    const server = await spawnServer({
+      DATABASE_URL: database.databaseUrl,
+      ...(database.schema ? { DATABASE_SCHEMA: database.schema } : {}),
+      RATE_LIMIT_PER_MINUTE: '0',
+      LOG_LEVEL: 'warn',
+    });
+    try {
+      log(`  dispatch: ${DISPATCH} sessions, ${AGENTS} competing sample agents`);
+      const dispatch = await benchDispatch(server.baseUrl, world);
+      log(`  dispatch p50 ${dispatch.p50} ms, p99 ${dispatch.p99} ms`);
+      log(`  relay: ${RELAY} round trips one at a time, then ${BURST} with ${WINDOW} in flight`);
+      const { relay, throughput } = await benchRelay(server.baseUrl, world);
+      log(`  relay p50 ${relay.p50} ms, p99 ${relay.p99} ms; ${throughput.per_second} msg/s`);
+      return { store: kind, dispatch, relay, throughput };
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await store.close();
+    await database.drop();
+  }
+}
+
+async function main() {
+  const started = new Date();
+  const results: Result[] = [await benchStore('sqlite')];
+  if (await postgresAvailable()) results.push(await benchStore('postgres'));
+  else log('\nPostgreSQL not reachable: skipping its run');
+
+  const cpus = os.cpus();
+  console.log(
+    `\nAgentMC realtime bench — ${cpus.length} cores (${cpus[0]?.model.trim()}), Node ${process.version}; ` +
+      `server, agents and person share the machine\n`,
+  );
+  const ms = (n: number) => n.toFixed(2);
+  const rows = results.flatMap((r) => [
+    [
+      r.store,
+      `dispatch: request → claim (${AGENTS} agents racing)`,
+      String(r.dispatch.n),
+      ms(r.dispatch.p50),
+      ms(r.dispatch.p99),
+      ms(r.dispatch.mean),
+      ms(r.dispatch.max),
+      '',
+    ],
+    [
+      r.store,
+      '  of which: the request answered (201)',
+      String(r.dispatch.request_answered.n),
+      ms(r.dispatch.request_answered.p50),
+      ms(r.dispatch.request_answered.p99),
+      ms(r.dispatch.request_answered.mean),
+      ms(r.dispatch.request_answered.max),
+      '',
+    ],
+    [
+      r.store,
+      'relay: person → agent → person (one at a time)',
+      String(r.relay.n),
+      ms(r.relay.p50),
+      ms(r.relay.p99),
+      ms(r.relay.mean),
+      ms(r.relay.max),
+      '',
+    ],
+    [
+      r.store,
+      `relay throughput (${r.throughput.window} in flight)`,
+      String(r.throughput.messages),
+      '',
+      '',
+      '',
+      '',
+      `${r.throughput.per_second} msg/s`,
+    ],
+  ]);
+  console.log(
+    table(['store', 'measure', 'n', 'p50 ms', 'p99 ms', 'mean ms', 'max ms', 'rate'], rows),
+  );
+  for (const r of results) {
+    console.log(
+      `\n${r.store}: ${r.dispatch.lost_claims} losing claims (409) over ${r.dispatch.n} sessions; ` +
+        `wins per agent ${JSON.stringify(r.dispatch.winners)}`,
+    );
+  }
+
+  const report = {
+    started: started.toISOString(),
+    machine: { cores: cpus.length, cpu: cpus[0]?.model.trim(), node: process.version },
+    settings: { agents: AGENTS, dispatch: DISPATCH, relay: RELAY, burst: BURST, window: WINDOW },
+    results,
+  };
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const file = path.join(
+    resultsDir,
+    `realtime-${started.toISOString().replace(/[:.]/g, '-')}.json`,
+  );
+  fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  fs.writeFileSync(
+    path.join(resultsDir, 'realtime-latest.json'),
+    `${JSON.stringify(report, null, 2)}\n`,
+  );
+  console.log(`\nwritten: ${path.relative(process.cwd(), file)}`);
+}
+
+await main();
