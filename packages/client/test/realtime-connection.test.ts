@@ -138,6 +138,11 @@ describe.each(await storeKinds())('connectRealtime on a real server (%s)', (kind
     await agent.next('ready');
     const statuses: string[] = [];
     agent.on('session', (s) => statuses.push(s.status));
+    const neverReady = agent.next('ready');
+    const abandoned = new AbortController();
+    const aborted = agent.next('signal', { signal: abandoned.signal });
+    abandoned.abort(new Error('not waiting any more'));
+    await expect(aborted).rejects.toThrow('not waiting any more');
 
     const closed = await w.personApi.operations.closeRealtimeSession({
       params: { path: { session: requested.id } },
@@ -149,6 +154,7 @@ describe.each(await storeKinds())('connectRealtime on a real server (%s)', (kind
     expect(end.session).toMatchObject({ id: requested.id, status: 'closed' });
     expect(statuses).toEqual(['closed']);
     expect(agent.state).toBe('closed');
+    await expect(neverReady).rejects.toBeInstanceOf(RealtimeClosedError);
     await expect(agent.send({ type: 'message', payload: null })).rejects.toBeInstanceOf(
       RealtimeClosedError,
     );
@@ -218,6 +224,9 @@ describe.each(await storeKinds())('connectRealtime on a real server (%s)', (kind
       body: {},
     });
     await reading;
+    expect(seen).toEqual([1, 2, 3]);
+    // Asked again after the end: it finishes at once.
+    for await (const signal of person.signals()) seen.push(signal.seq);
     expect(seen).toEqual([1, 2, 3]);
   });
 });

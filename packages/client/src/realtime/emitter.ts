@@ -75,12 +75,16 @@ export class Emitter<Events extends EventMap> {
   }
 
   /**
-   * Every `event` from now on, as an async iterator that finishes when `end` is emitted. Values
-   * wait in order until they are read; breaking out of the loop stops listening.
+   * Every `event` from now on, as an async iterator that finishes when `end` is emitted (at once
+   * when `ended` says it already was). Values wait in order until they are read; breaking out of
+   * the loop stops listening.
    */
-  iterate<K extends keyof Events>(event: K, end: keyof Events): AsyncIterableIterator<Events[K]> {
+  iterate<K extends keyof Events>(
+    event: K,
+    end: keyof Events,
+    ended = false,
+  ): AsyncIterableIterator<Events[K]> {
     const buffered: Events[K][] = [];
-    let ended = false;
     let wake: (() => void) | undefined;
     const stop = () => {
       ended = true;
@@ -93,6 +97,7 @@ export class Emitter<Events extends EventMap> {
       wake?.();
     });
     const offEnd = this.on(end, stop);
+    if (ended) stop();
     const iterator: AsyncIterableIterator<Events[K]> = {
       async next(): Promise<IteratorResult<Events[K]>> {
         while (buffered.length === 0 && !ended) {

@@ -148,12 +148,12 @@ export class RealtimeConnection {
 
   /** The signals from now on, as an async iterator that finishes when the connection ends. */
   signals(): AsyncIterableIterator<RealtimeSignal> {
-    return this.#events.iterate('signal', 'close');
+    return this.#events.iterate('signal', 'close', this.state === 'closed');
   }
 
   /** The session's status changes from now on, until the connection ends. */
   sessions(): AsyncIterableIterator<AgentRealtimeSession> {
-    return this.#events.iterate('session', 'close');
+    return this.#events.iterate('session', 'close', this.state === 'closed');
   }
 
   /**

@@ -94,7 +94,7 @@ export class WatchConnection {
 
   /** The pushed sessions from now on, until the connection ends. */
   requests(): AsyncIterableIterator<AgentRealtimeSession> {
-    return this.#events.iterate('requested', 'close');
+    return this.#events.iterate('requested', 'close', this.state === 'closed');
   }
 
   /** Closes the watch socket for good. */
