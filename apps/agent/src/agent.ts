@@ -82,7 +82,7 @@ export class Agent {
   #running: Promise<void> | undefined;
   #watch: WatchConnection | undefined;
   #watchUp = false;
-  /** Cuts the poll's wait short (the watch went down). */
+  /** Wakes the poll's wait: `down` (the watch went down) or `up` (it came up). */
   #wake = new AbortController();
   #fatal: unknown;
 
@@ -140,11 +140,7 @@ export class Agent {
       while (!this.#stopped) {
         const outcome = await this.#poll();
         if (this.#stopped) break;
-        const wake = (this.#wake = new AbortController());
-        await sleep(
-          this.#waitAfter(outcome),
-          AbortSignal.any([this.#stopping.signal, wake.signal]),
-        );
+        await this.#rest(this.#waitAfter(outcome));
       }
       if (this.#fatal !== undefined) throw this.#fatal;
     } finally {
@@ -165,6 +161,7 @@ export class Agent {
     this.#watch = watch;
     watch.on('ready', () => {
       this.#watchUp = true;
+      this.#wake.abort('up');
       this.#logger.info('watch.ready');
     });
     watch.on('requested', (session) => this.#offer(session, 'watch'));
@@ -192,7 +189,19 @@ export class Agent {
     if (!this.#watchUp) return;
     this.#watchUp = false;
     this.#idle.reset();
-    this.#wake.abort();
+    this.#wake.abort('down');
+  }
+
+  /**
+   * Waits before the next poll. The watch going down cuts the wait short (poll now); the watch
+   * coming up turns the rest of it into a reconcile wait (its pushes are the way in now).
+   */
+  async #rest(ms: number): Promise<void> {
+    for (let wait = ms; ; wait = this.#options.reconcileMs ?? 30_000) {
+      const wake = (this.#wake = new AbortController());
+      await sleep(wait, AbortSignal.any([this.#stopping.signal, wake.signal]));
+      if (this.#stopped || wake.signal.reason !== 'up') return;
+    }
   }
 
   #offer(session: AgentRealtimeSession, via: ClaimSource) {

@@ -180,9 +180,8 @@ describe('the watch and the reconcile poll', () => {
     const a = harness.agent(server, agentRow.key, { reconcileMs: 30_000, pollMinMs: 10 });
     void a.agent.start();
     await until(() => a.logger.entries.some((e) => e.event === 'watch.ready'), 10_000, 'watch');
+    // From the moment the watch is up, no list poll starts (for `reconcileMs`).
     const lists = () => a.fetch.requests.filter((r) => r.url.includes('/sessions/requested'));
-    // Let any poll that started before the watch was up finish.
-    await new Promise((resolve) => setTimeout(resolve, 100));
     const before = lists().length;
 
     const sessions = [];
@@ -192,6 +191,31 @@ describe('the watch and the reconcile poll', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(lists().length).toBe(before);
     expect(a.handler.sessions.map((s) => s.id).sort()).toEqual(sessions.map((s) => s.id).sort());
+  });
+
+  it('when the watch drops, the list is polled at once, and again only to reconcile once it is back', async () => {
+    const server = await harness.server();
+    const team = await server.fixtures.team();
+    const agentRow = await server.fixtures.agent(team.id);
+    const { WebSocket, sockets } = trackedWebSocket();
+    const a = harness.agent(server, agentRow.key, {
+      WebSocket,
+      reconnect: { minMs: 200, maxMs: 400 },
+      reconcileMs: 60_000,
+    });
+    void a.agent.start();
+    const ready = () => a.logger.entries.filter((e) => e.event === 'watch.ready').length;
+    await until(() => ready() === 1, 10_000, 'the watch');
+    const lists = () => a.fetch.requests.filter((r) => r.url.includes('/sessions/requested'));
+    const before = lists().length;
+
+    // While the watch is down, the poll is the way in: at once, then on its (fast, here) backoff.
+    sockets[0]!.terminate();
+    await until(() => lists().length > before, 10_000, 'a poll at once');
+    await until(() => ready() === 2, 10_000, 'the watch back');
+    const after = lists().length;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(lists().length).toBe(after);
   });
 
   it('while the watch cannot connect, the list poll is the way in', async () => {
