@@ -101,13 +101,15 @@ function claimQueue(agents: readonly BenchAgent[], ids: Map<number, number[]>) {
   return queue;
 }
 
-async function measured(
-  label: string,
-  run: () => Promise<LoadResult>,
-  warm: () => Promise<unknown>,
-) {
-  await warm();
-  const result = await run();
+type Phase = 'warmup' | 'measure';
+
+/** How long a timed run lasts in each phase. */
+const timed = (phase: Phase) => ({ duration: phase === 'warmup' ? WARMUP : DURATION });
+
+/** A warm-up run, then the measured one: the same load, each phase as `run` shapes it. */
+async function measured(label: string, run: (phase: Phase) => Promise<LoadResult>) {
+  await run('warmup');
+  const result = await run('measure');
   if (result.non2xx > 0 || result.errors > 0) {
     log(`  ! ${label}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   }
@@ -190,22 +192,13 @@ async function benchServer(kind: StoreKind, bodies: { list?: string; claim?: str
         await fetch(listUrl, { headers: { 'x-api-key': agents[0]!.key } })
       ).text();
 
-      const list = await measured(
-        `${kind} list`,
-        () =>
-          load({
-            url: server.origin,
-            connections: CONNECTIONS,
-            duration: DURATION,
-            next: listRequests(agents),
-          }),
-        () =>
-          load({
-            url: server.origin,
-            connections: CONNECTIONS,
-            duration: WARMUP,
-            next: listRequests(agents),
-          }),
+      const list = await measured(`${kind} list`, (phase) =>
+        load({
+          url: server.origin,
+          connections: CONNECTIONS,
+          ...timed(phase),
+          next: listRequests(agents),
+        }),
       );
       rows.push({
         target: `server (${kind})`,
@@ -244,25 +237,16 @@ async function benchServer(kind: StoreKind, bodies: { list?: string; claim?: str
       const queue = claimQueue(agents, claimIds);
       const warmQueue = queue.slice(0, CLAIM_WARMUP);
       const mainQueue = queue.slice(CLAIM_WARMUP);
-      const claim = await measured(
-        `${kind} claim`,
-        () =>
-          load({
-            url: server.origin,
-            connections: CONNECTIONS,
-            method: 'POST',
-            amount: mainQueue.length,
-            next: claimRequests(mainQueue),
-          }),
-        () =>
-          load({
-            url: server.origin,
-            connections: CONNECTIONS,
-            method: 'POST',
-            amount: warmQueue.length,
-            next: claimRequests(warmQueue),
-          }),
-      );
+      const claim = await measured(`${kind} claim`, (phase) => {
+        const queue = phase === 'warmup' ? warmQueue : mainQueue;
+        return load({
+          url: server.origin,
+          connections: CONNECTIONS,
+          method: 'POST',
+          amount: queue.length,
+          next: claimRequests(queue),
+        });
+      });
       if (claim.non2xx > 0)
         throw new Error(
           `${kind} claim: ${claim.non2xx} claims did not win: each request must claim a distinct session`,
@@ -377,12 +361,8 @@ async function benchCeilings(bodies: { list: string; claim: string }) {
         ['list', listNext, 'GET'],
         ['claim', claimNext, 'POST'],
       ] as const) {
-        const r = await measured(
-          `${target} ${operation}`,
-          () =>
-            load({ url: ceiling.url, connections: CONNECTIONS, duration: DURATION, method, next }),
-          () =>
-            load({ url: ceiling.url, connections: CONNECTIONS, duration: WARMUP, method, next }),
+        const r = await measured(`${target} ${operation}`, (phase) =>
+          load({ url: ceiling.url, connections: CONNECTIONS, ...timed(phase), method, next }),
         );
         rows.push({
           target,
@@ -416,22 +396,13 @@ async function benchScale() {
       log(`  generated in ${fillMs} ms`);
       const server = await spawnServer(env);
       try {
-        const r = await measured(
-          `list @ ${count}`,
-          () =>
-            load({
-              url: server.origin,
-              connections: CONNECTIONS,
-              duration: DURATION,
-              next: listRequests(agents),
-            }),
-          () =>
-            load({
-              url: server.origin,
-              connections: CONNECTIONS,
-              duration: WARMUP,
-              next: listRequests(agents),
-            }),
+        const r = await measured(`list @ ${count}`, (phase) =>
+          load({
+            url: server.origin,
+            connections: CONNECTIONS,
+            ...timed(phase),
+            next: listRequests(agents),
+          }),
         );
         scale.push({
           sessions: count,
