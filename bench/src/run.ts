@@ -30,6 +30,8 @@ const CLAIMS = Number(process.env.BENCH_CLAIMS ?? 10_000);
 const CLAIM_WARMUP = 1_000;
 const SUSTAIN_SECONDS = Number(process.env.BENCH_SUSTAIN ?? 20);
 const SCALES = [1_000, 100_000, 1_000_000];
+/** Few enough agents that even 1,000 sessions give each a full page of 20 requested ones. */
+const SCALE_AGENTS = 10;
 /** BENCH_PROFILE=1: run the real servers under --cpu-prof and print where their time went. */
 const PROFILE = process.env.BENCH_PROFILE === '1';
 
@@ -387,7 +389,7 @@ async function benchScale() {
     log(`\nscale: ${count.toLocaleString('en')} stored sessions (SQLite)`);
     const { database, store, env } = await openFor('sqlite');
     try {
-      const agents = await seedAgents(store, AGENTS, now());
+      const agents = await seedAgents(store, SCALE_AGENTS, now());
       const teamId = (await store.findAgent(agents[0]!.id))!.team_id;
       await store.close();
       const started = performance.now();

@@ -67,7 +67,7 @@ export async function insertRequestedSessions(
 
 /**
  * Fills a migrated SQLite file with `count` sessions over the agents in one transaction: a
- * tenth still requested, the rest ended, as a long-lived database would hold them.
+ * fifth still requested, the rest ended, as a long-lived database would hold them.
  */
 export function fillSqlite(
   file: string,
@@ -86,7 +86,7 @@ export function fillSqlite(
   const meta = JSON.stringify({ topic: 'bench' });
   db.transaction(() => {
     for (let i = 0; i < count; i++) {
-      const requested = i % 10 === 0;
+      const requested = i % 5 === 0;
       const created = now - (count - i);
       insert.run(
         teamId,
