@@ -23,6 +23,13 @@ const store = await openStore({
   poolSize: config.databasePoolSize,
   ...(config.databaseSchema ? { schema: config.databaseSchema } : {}),
   onBackgroundError: (error) => logger.warn({ err: error }, 'database connection lost'),
+}).catch((error: unknown) => {
+  // A database that is not there at start is an operator's problem to see at once, in one line.
+  logger.fatal(
+    { err: error, database: redactUrl(config.databaseUrl) },
+    'could not open the database',
+  );
+  process.exit(1);
 });
 // On PostgreSQL, replicas share their realtime events through LISTEN/NOTIFY.
 const bus = isPostgresUrl(config.databaseUrl)
