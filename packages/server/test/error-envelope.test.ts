@@ -36,6 +36,18 @@ describe.each(await storeKinds())('the error envelope, from every path (%s)', (k
     );
   });
 
+  it('answers 422 validation.failed with details.fields.path for malformed percent-encoding', async () => {
+    const { api, agent } = world();
+    for (const path of [
+      '/agents/realtime/sessions/%FF/claim',
+      '/agents/realtime/sessions/%E0%A4%A/signals',
+    ]) {
+      const reply = await api.post(path, { key: agent.key, json: {} });
+      expectError(reply, 422, 'validation.failed');
+      expect(fieldErrors(reply)).toEqual({ path: ['Must be valid percent-encoded UTF-8.'] });
+    }
+  });
+
   it('answers 422 validation.failed with details.fields.body for malformed JSON', async () => {
     const { api, user, agent } = world();
     const reply = await api.post('/realtime/sessions', {

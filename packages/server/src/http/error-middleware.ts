@@ -31,6 +31,13 @@ export function toApiError(error: unknown, bodyLimit: string): ApiError {
       body: error.body,
     });
   }
+  // Express decodes path parameters while matching a route, and throws on bad escapes (%FF).
+  if (error instanceof URIError) {
+    return new ValidationError(
+      { path: ['Must be valid percent-encoded UTF-8.'] },
+      'Malformed URL.',
+    );
+  }
   if (error instanceof StoreUnavailableError) {
     return new ServiceUnavailableError(UNAVAILABLE_RETRY_AFTER_SECONDS, { cause: error });
   }
