@@ -1,0 +1,105 @@
+/** What every part of `pnpm bench` shares: its settings, its log, and the measured run. */
+import { openStore } from '@agentmc/server';
+import { testDatabase, type StoreKind } from '@agentmc/server/testing';
+import type { LoadResult } from './load.js';
+import type { BenchAgent } from './seed.js';
+
+export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+export const DURATION = Number(process.env.BENCH_DURATION ?? 5);
+export const WARMUP = 2;
+export const AGENTS = 100;
+export const LIST_SESSIONS = 10_000;
+export const CLAIMS = Number(process.env.BENCH_CLAIMS ?? 10_000);
+export const CLAIM_WARMUP = 1_000;
+export const SUSTAIN_SECONDS = Number(process.env.BENCH_SUSTAIN ?? 20);
+export const SCALES = [1_000, 100_000, 1_000_000];
+/** Few enough agents that even 1,000 sessions give each a full page of 20 requested ones. */
+export const SCALE_AGENTS = 10;
+/** BENCH_PROFILE=1: run the real servers under --cpu-prof and print where their time went. */
+export const PROFILE = process.env.BENCH_PROFILE === '1';
+
+export const now = () => Math.floor(Date.now() / 1000);
+
+/** One line of the table. */
+export interface Row {
+  target: string;
+  operation: 'list' | 'claim';
+  rps: number;
+  p50_ms: number | null;
+  p99_ms: number | null;
+  vs_express: number | null;
+  note?: string;
+}
+
+/** Progress goes to stderr; the table alone goes to stdout. */
+export function log(message: string) {
+  process.stderr.write(`${message}\n`);
+}
+
+/** Cycles through agents so that every request is a different agent's list. */
+export function listRequests(agents: readonly BenchAgent[]) {
+  let i = 0;
+  return () => {
+    const agent = agents[i++ % agents.length]!;
+    return {
+      path: '/api/v1/agents/realtime/sessions/requested?limit=20',
+      headers: { 'x-api-key': agent.key },
+    };
+  };
+}
+
+/** Each request claims the next distinct session with its agent's key. */
+export function claimRequests(queue: { id: number; key: string }[]) {
+  let i = 0;
+  return () => {
+    const next = queue[i++ % queue.length]!;
+    return {
+      path: `/api/v1/agents/realtime/sessions/${next.id}/claim`,
+      headers: { 'x-api-key': next.key, 'content-type': 'application/json' },
+      body: '{}',
+    };
+  };
+}
+
+export function claimQueue(agents: readonly BenchAgent[], ids: Map<number, number[]>) {
+  const queue: { id: number; key: string }[] = [];
+  const perAgent = agents.map((a) => ({ key: a.key, ids: ids.get(a.id) ?? [] }));
+  const total = perAgent.reduce((n, a) => n + a.ids.length, 0);
+  for (let round = 0; queue.length < total; round++) {
+    for (const a of perAgent)
+      if (round < a.ids.length) queue.push({ id: a.ids[round]!, key: a.key });
+  }
+  return queue;
+}
+
+export type Phase = 'warmup' | 'measure';
+
+/** How long a timed run lasts in each phase. */
+export const timed = (phase: Phase) => ({ duration: phase === 'warmup' ? WARMUP : DURATION });
+
+/** A warm-up run, then the measured one: the same load, each phase as `run` shapes it. */
+export async function measured(label: string, run: (phase: Phase) => Promise<LoadResult>) {
+  await run('warmup');
+  const result = await run('measure');
+  if (result.non2xx > 0 || result.errors > 0) {
+    log(`  ! ${label}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  }
+  log(`  ${label}: ${result.rps} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms`);
+  return result;
+}
+
+/** A new database of a kind, the store over it, and the environment a server process needs. */
+export async function openFor(kind: StoreKind) {
+  const database = testDatabase(kind);
+  const store = await openStore({
+    databaseUrl: database.databaseUrl,
+    ...(database.schema ? { schema: database.schema } : {}),
+  });
+  const env = {
+    DATABASE_URL: database.databaseUrl,
+    ...(database.schema ? { DATABASE_SCHEMA: database.schema } : {}),
+    RATE_LIMIT_PER_MINUTE: '0',
+    LOG_LEVEL: 'warn',
+  };
+  return { database, store, env };
+}
