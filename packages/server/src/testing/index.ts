@@ -49,6 +49,7 @@ export function postgresAvailable(): Promise<boolean> {
     try {
       await client.connect();
       await client.query('select 1');
+      await dropOrphanSchemas(client);
       return true;
     } catch {
       return false;
@@ -57,6 +58,31 @@ export function postgresAvailable(): Promise<boolean> {
     }
   })();
   return postgresProbe;
+}
+
+/** Whether a process of this machine is still running (a test run that made a schema). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Test schemas are named `t_<pid>_<random>` and dropped when their test ends; a run that was
+ * killed leaves its own behind. Those whose process is gone are dropped here, once per run.
+ */
+async function dropOrphanSchemas(client: pg.Client): Promise<void> {
+  const { rows } = await client.query<{ name: string }>(
+    String.raw`select nspname as name from pg_namespace where nspname ~ '^t_\d+_[0-9a-f]+$'`,
+  );
+  for (const { name } of rows) {
+    const pid = Number(name.split('_')[1]);
+    if (processAlive(pid)) continue;
+    await client.query(`drop schema if exists "${name}" cascade`).catch(() => undefined);
+  }
 }
 
 let skipNoticePrinted = false;
