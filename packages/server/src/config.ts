@@ -58,6 +58,8 @@ export const ConfigSchema = z.object({
   REALTIME_MAX_FRAME_BYTES: intFromEnv(65_536, 1_024, 16_777_216),
   /** Bytes queued for one slow socket before the server disconnects it. */
   REALTIME_MAX_BUFFERED_BYTES: intFromEnv(4_194_304, 65_536, 1_073_741_824),
+  /** Signals a minute one socket may send (bursts up to the same number); 0 turns it off. */
+  REALTIME_SIGNALS_PER_MINUTE: intFromEnv(600, 0, 1_000_000),
 });
 
 export type ServerConfigInput = z.input<typeof ConfigSchema>;
@@ -75,6 +77,7 @@ export interface RealtimeConfig {
   readonly pingIntervalSeconds: number;
   readonly maxFrameBytes: number;
   readonly maxBufferedBytes: number;
+  readonly signalsPerMinute: number;
 }
 
 export interface ServerConfig {
@@ -137,6 +140,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
       pingIntervalSeconds: c.REALTIME_PING_INTERVAL_SECONDS,
       maxFrameBytes: c.REALTIME_MAX_FRAME_BYTES,
       maxBufferedBytes: c.REALTIME_MAX_BUFFERED_BYTES,
+      signalsPerMinute: c.REALTIME_SIGNALS_PER_MINUTE,
     },
   };
 }

@@ -8,6 +8,7 @@ import {
 } from '@agentmc/contract';
 import type { WebSocket } from 'ws';
 import type { Clock } from '../domain/clock.js';
+import { TokenBucket } from '../domain/token-bucket.js';
 import { toSessionResource, toSignalResource } from '../http/serialize.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
@@ -41,6 +42,8 @@ export interface SessionSocketOptions {
   readonly heartbeatWriteSeconds: number;
   readonly heartbeatIntervalSeconds: number;
   readonly maxBufferedBytes: number;
+  /** Signals a minute this socket may send; 0: no limit. */
+  readonly signalsPerMinute: number;
 }
 
 /**
@@ -65,11 +68,15 @@ export class SessionSocket {
   /** A status change to report: the session, or null to read it. */
   #pendingSession: AgentRealtimeSession | null | undefined;
   #lastHeartbeatAt = Number.NEGATIVE_INFINITY;
+  /** Every signal is a database write: a socket may not send them faster than this. */
+  readonly #signalBudget: TokenBucket | undefined;
 
   constructor(ws: WebSocket, options: SessionSocketOptions) {
     this.sessionId = options.sessionId;
     this.role = options.role;
     this.#o = options;
+    this.#signalBudget =
+      options.signalsPerMinute > 0 ? new TokenBucket(options.signalsPerMinute) : undefined;
     this.peer = new Peer(ws, {
       maxBufferedBytes: options.maxBufferedBytes,
       logger: options.logger,
@@ -179,6 +186,14 @@ export class SessionSocket {
         return;
       case 'signal': {
         const { type, payload, idempotency_key } = frame.signal;
+        const retryAfter = this.#signalBudget?.take() ?? 0;
+        if (retryAfter > 0) {
+          this.peer.sendError('rate_limited', 'Too many signals; this one was not sent.', {
+            details: { retry_after: retryAfter },
+            idempotencyKey: idempotency_key,
+          });
+          return;
+        }
         const outcome = await this.#o.lifecycle.send({
           sessionId: this.sessionId,
           sender: this.role,

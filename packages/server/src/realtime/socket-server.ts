@@ -131,6 +131,7 @@ export class RealtimeSocketServer {
         lifecycle,
         logger: logger.child({ session_id: admission.sessionId, role: admission.role }),
         heartbeatWriteSeconds: config.heartbeatWriteSeconds,
+        signalsPerMinute: config.signalsPerMinute,
       });
       track(this.#sessions, admission.sessionId, socket);
     } else {

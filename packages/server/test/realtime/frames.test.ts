@@ -62,3 +62,25 @@ describe.each(await storeKinds())('websocket frames (%s)', (kind) => {
     expect((await browser.closed).code).toBe(1009);
   });
 });
+
+describe.each(await storeKinds())('signals over a socket, at 3 a minute (%s)', (kind) => {
+  const world = useWorld(kind, { realtime: { signalsPerMinute: 3 } });
+
+  it('refuses a signal over the rate with rate_limited and retry_after, writing nothing', async () => {
+    const w = world();
+    const { id, browser } = await connected(w);
+    for (let i = 1; i <= 4; i++) {
+      browser.send({
+        type: 'signal',
+        signal: { type: 'message', payload: { n: i }, idempotency_key: `k-${i}` },
+      });
+    }
+    const error = await browser.next('error');
+    expect(error).toMatchObject({ idempotency_key: 'k-4', error: { code: 'rate_limited' } });
+    expect((error.error.details as { retry_after: number }).retry_after).toBeGreaterThanOrEqual(1);
+    const keys = (await w.server.store.listSignals({ sessionId: id, afterId: 0, limit: 50 }))
+      .map((s) => s.idempotency_key)
+      .filter((k) => k?.startsWith('k-'));
+    expect(keys).toEqual(['k-1', 'k-2', 'k-3']);
+  });
+});
