@@ -3,7 +3,7 @@ import type { AppRouteImplementation } from '@ts-rest/express';
 import type { Request } from 'express';
 import type { Realtime } from '../realtime/realtime.js';
 import type { SessionRow } from '../store/schema.js';
-import type { AppendSignalOutcome, Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
 import { agentOf, userOf, type AgentPrincipal, type UserPrincipal } from './auth.js';
 import { ApiError, ForbiddenError, NotFoundError } from './errors.js';
 import { toSessionResource, toSignalResource } from './serialize.js';
@@ -74,7 +74,19 @@ export function createRealtimeRoutes({ store, realtime }: RealtimeRouteDeps): Re
     };
   };
 
-  const sent = (outcome: AppendSignalOutcome) => {
+  /** One side sends a signal: 201 when new, 200 when its idempotency key was seen before. */
+  const send = async (
+    row: SessionRow,
+    sender: 'agent' | 'browser',
+    body: { type: string; payload: unknown; idempotency_key?: string | undefined },
+  ) => {
+    const outcome = await lifecycle.send({
+      sessionId: row.id,
+      sender,
+      type: body.type,
+      payload: body.payload,
+      idempotencyKey: body.idempotency_key ?? null,
+    });
     switch (outcome.kind) {
       case 'created':
         return { status: 201 as const, body: { data: toSignalResource(outcome.signal) } };
@@ -97,18 +109,8 @@ export function createRealtimeRoutes({ store, realtime }: RealtimeRouteDeps): Re
     listAgentRealtimeSignals: async ({ params, query, res }) =>
       signalsPage(await agentSession(agentOf(res), params.session), query),
 
-    createAgentRealtimeSignal: async ({ params, body, res }) => {
-      const row = await agentSession(agentOf(res), params.session);
-      return sent(
-        await lifecycle.send({
-          sessionId: row.id,
-          sender: 'agent',
-          type: body.type,
-          payload: body.payload,
-          idempotencyKey: body.idempotency_key ?? null,
-        }),
-      );
-    },
+    createAgentRealtimeSignal: async ({ params, body, res }) =>
+      send(await agentSession(agentOf(res), params.session), 'agent', body),
 
     closeAgentRealtimeSession: async ({ params, body, res }) => {
       const agent = agentOf(res);
@@ -176,18 +178,8 @@ export function createRealtimeRoutes({ store, realtime }: RealtimeRouteDeps): Re
     listRealtimeSignals: async ({ params, query, res }) =>
       signalsPage(await userSession(userOf(res), params.session), query),
 
-    createRealtimeSignal: async ({ params, body, res }) => {
-      const row = await userSession(userOf(res), params.session);
-      return sent(
-        await lifecycle.send({
-          sessionId: row.id,
-          sender: 'browser',
-          type: body.type,
-          payload: body.payload,
-          idempotencyKey: body.idempotency_key ?? null,
-        }),
-      );
-    },
+    createRealtimeSignal: async ({ params, body, res }) =>
+      send(await userSession(userOf(res), params.session), 'browser', body),
 
     closeRealtimeSession: async ({ params, body, res }) => {
       const row = await userSession(userOf(res), params.session);
