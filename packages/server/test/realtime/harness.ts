@@ -14,18 +14,13 @@ import {
   type TestDatabase,
   type TestServer,
 } from '../../src/testing/index.js';
+import { SEED_INSTANT as T0, type ManualClock } from '../helpers.js';
 
 /** Long enough for a loaded two-core machine; tests never wait this long when things work. */
 export const WAIT_MS = 15_000;
 
-/** `2026-02-22T17:21:00Z`, where every test clock starts. */
-export const T0 = Date.UTC(2026, 1, 22, 17, 21, 0) / 1000;
-
-export function iso(epochSeconds: number): string {
-  return new Date(epochSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-export type ManualClock = ReturnType<typeof manualClock>;
+/** Where every test clock starts (`2026-02-22T17:21:00Z`), and the API's timestamps. */
+export { SEED_INSTANT as T0, iso, type ManualClock } from '../helpers.js';
 
 export interface Reply {
   readonly status: number;
