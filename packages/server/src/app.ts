@@ -4,16 +4,19 @@ import { API_BASE_PATH, contract, createOpenApiDocument } from '@agentmc/contrac
 import { createExpressEndpoints } from '@ts-rest/express';
 import express, { type Express } from 'express';
 import { DEFAULT_REALTIME_CONFIG, type RealtimeConfig, type ServerConfig } from './config.js';
-import { systemClock, type Clock } from './domain/clock.js';
+import { unavailable } from './errors/failures.js';
+import { UNAVAILABLE_RETRY_AFTER_SECONDS } from './errors/to-api-error.js';
+import { InProcessBus, type RealtimeBus } from './events/bus.js';
 import { authenticate } from './http/auth.js';
 import { errorMiddleware, notFound } from './http/error-middleware.js';
-import { ServiceUnavailableError } from './http/errors.js';
 import { rateLimit } from './http/rate-limit.js';
 import { requestLog } from './http/request-log.js';
 import { createRoutes } from './http/routes.js';
+import { systemClock, type Clock } from './lib/clock.js';
 import { createLogger, type Logger } from './logger.js';
-import type { RealtimeBus } from './realtime/bus.js';
 import { Realtime } from './realtime/realtime.js';
+import { Sessions } from './sessions/sessions.js';
+import { Sweeper } from './sessions/sweeper.js';
 import type { Store } from './store/store.js';
 
 export type AppConfig = Pick<
@@ -28,12 +31,22 @@ export interface AppDeps {
   readonly store: Store;
   readonly logger?: Logger;
   readonly clock?: Clock;
-  /** Fan-out between replicas (PostgreSQL LISTEN/NOTIFY); in-process when absent. */
+  /**
+   * Fan-out between processes (PostgreSQL LISTEN/NOTIFY, or the SQLite event log); in-process
+   * when absent. The caller starts and closes what it passes.
+   */
   readonly bus?: RealtimeBus;
 }
 
-/** The Express app, with the realtime half that `listen` attaches to the HTTP server. */
-export type App = Express & { readonly realtime: Realtime };
+/**
+ * The Express app, with the sessions layer every transport calls, the websocket transport that
+ * `listen` attaches to the HTTP server, and the sweeper it starts.
+ */
+export type App = Express & {
+  readonly sessions: Sessions;
+  readonly realtime: Realtime;
+  readonly sweeper: Sweeper;
+};
 
 /**
  * The HTTP application: the contract's routes under `/api/v1`, the generated OpenAPI document,
@@ -49,37 +62,40 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
   const logger = deps.logger ?? createLogger('silent');
   const clock = deps.clock ?? systemClock;
   const openApiDocument = createOpenApiDocument();
-  const realtime = new Realtime({
-    config: { ...DEFAULT_REALTIME_CONFIG, ...config.realtime },
+  const realtimeConfig = { ...DEFAULT_REALTIME_CONFIG, ...config.realtime };
+  const bus = deps.bus ?? new InProcessBus();
+  const sessions = new Sessions({
     store,
+    bus,
     clock,
     logger,
-    bus: deps.bus,
+    config: { sessionTtlSeconds: config.sessionTtlSeconds, ...realtimeConfig },
+  });
+  const realtime = new Realtime({ config: realtimeConfig, sessions, bus, logger });
+  const sweeper = new Sweeper({
+    sessions,
+    logger,
+    intervalSeconds: realtimeConfig.sweepIntervalSeconds,
   });
 
   const api = express.Router();
   api.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument);
   });
-  createExpressEndpoints(
-    contract,
-    createRoutes({ store, clock, sessionTtlSeconds: config.sessionTtlSeconds, realtime }),
-    api,
-    {
-      // Order matters: who is calling, then how often, then what they sent. An unauthenticated
-      // caller never gets its body read.
-      globalMiddleware: [
-        authenticate(store),
-        rateLimit(config.rateLimitPerMinute),
-        // Every body is JSON, whatever its Content-Type says, so a text body cannot slip past
-        // validation as "no body".
-        express.json({ limit: config.bodyLimit, strict: true, type: () => true }),
-      ],
-      responseValidation: config.validateResponses,
-      logInitialization: false,
-      requestValidationErrorHandler: (error, _req, _res, next) => next(error),
-    },
-  );
+  createExpressEndpoints(contract, createRoutes(sessions), api, {
+    // Order matters: who is calling, then how often, then what they sent. An unauthenticated
+    // caller never gets its body read.
+    globalMiddleware: [
+      authenticate(store.identity),
+      rateLimit(config.rateLimitPerMinute),
+      // Every body is JSON, whatever its Content-Type says, so a text body cannot slip past
+      // validation as "no body".
+      express.json({ limit: config.bodyLimit, strict: true, type: () => true }),
+    ],
+    responseValidation: config.validateResponses,
+    logInitialization: false,
+    requestValidationErrorHandler: (error, _req, _res, next) => next(error),
+  });
   api.use(notFound);
 
   const app = express();
@@ -93,12 +109,12 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
     store
       .ping()
       .then(() => res.json({ status: 'ok', store: store.dialect }))
-      .catch((error: unknown) => next(new ServiceUnavailableError(2, { cause: error })));
+      .catch(() => next(unavailable(UNAVAILABLE_RETRY_AFTER_SECONDS)));
   });
   app.use(API_BASE_PATH, api);
   app.use(notFound);
   app.use(errorMiddleware(logger, config.bodyLimit));
-  return Object.assign(app, { realtime });
+  return Object.assign(app, { sessions, realtime, sweeper });
 }
 
 export interface RunningServer {
@@ -114,7 +130,7 @@ export interface RunningServer {
  * when it is an {@link App}.
  */
 export async function listen(
-  app: Express & { readonly realtime?: Realtime },
+  app: Express & { readonly realtime?: Realtime; readonly sweeper?: Sweeper },
   options: { port: number; host: string; shutdownGraceSeconds?: number },
 ): Promise<RunningServer> {
   const server = http.createServer(app);
@@ -122,6 +138,7 @@ export async function listen(
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   app.realtime?.attach(server);
+  app.sweeper?.start();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
@@ -139,7 +156,7 @@ export async function listen(
     close() {
       // Sockets first: they are told to go elsewhere, and the sweeper stops, before the HTTP
       // server drains its requests.
-      closing ??= (app.realtime?.close() ?? Promise.resolve()).then(
+      closing ??= Promise.all([app.sweeper?.stop(), app.realtime?.close()]).then(
         () =>
           new Promise<void>((resolve) => {
             const timer = setTimeout(() => server.closeAllConnections(), graceMs);

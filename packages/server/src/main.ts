@@ -2,8 +2,8 @@
 import { createApp, listen } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
-import { PgBus } from './realtime/pg-bus.js';
-import { isPostgresUrl, openStore } from './store/open-store.js';
+import { busFor } from './events/open-bus.js';
+import { openStore } from './store/open-store.js';
 
 // The only module of the server that reads the environment.
 let config;
@@ -31,17 +31,20 @@ const store = await openStore({
   );
   process.exit(1);
 });
-// On PostgreSQL, replicas share their realtime events through LISTEN/NOTIFY.
-const bus = isPostgresUrl(config.databaseUrl)
-  ? new PgBus({ connectionString: config.databaseUrl, schema: config.databaseSchema, logger })
-  : undefined;
-await bus?.start();
-if (bus && !config.realtime.ticketSecret) {
+// Every process of one database hears the others: LISTEN/NOTIFY on PostgreSQL, the event log
+// on SQLite (replicas on one file, and the admin CLI beside a server).
+const bus = busFor(store, {
+  databaseUrl: config.databaseUrl,
+  schema: config.databaseSchema,
+  logger,
+});
+await bus.start();
+if (store.dialect === 'postgres' && !config.realtime.ticketSecret) {
   logger.warn(
     'REALTIME_TICKET_SECRET is not set: websocket tickets only open sockets on the replica that issued them',
   );
 }
-const app = createApp(config, { store, logger, ...(bus ? { bus } : {}) });
+const app = createApp(config, { store, logger, bus });
 const running = await listen(app, config);
 logger.info(
   {
@@ -58,7 +61,7 @@ async function shutdown(signal: string) {
   stopping = true;
   logger.info({ signal }, 'shutting down');
   await running.close();
-  await bus?.close();
+  await bus.close();
   await store.close();
   logger.info('stopped');
   process.exit(0);

@@ -63,7 +63,7 @@ describe.each(await storeKinds())('concurrent claims (%s)', (kind) => {
         agent_id: agent.id,
       });
     }
-    expect(await server.store.findSession(id)).toMatchObject({ status: 'claimed' });
+    expect(await server.store.sessions.find(id)).toMatchObject({ status: 'claimed' });
   });
 
   it('200 sessions, 8 concurrent claimers: each session claimed exactly once, none lost', async () => {
@@ -91,7 +91,8 @@ describe.each(await storeKinds())('concurrent claims (%s)', (kind) => {
     expect(twice).toBe(0);
     expect(lost).toBe(0);
     expect([...wins.keys()].sort((a, b) => a - b)).toEqual(sessions);
-    const rows = await server.store.db
+    const rows = await server
+      .inspect()
       .selectFrom('realtime_sessions')
       .select(['status'])
       .where('id', 'in', sessions)

@@ -54,7 +54,7 @@ describe.each(await storeKinds())('POST /agents/realtime/sessions/{session}/clai
     const { api, server, agent } = world();
     const { id } = await server.fixtures.session({ agentId: agent.id });
     await api.post(claimPath(id), { key: agent.key, json: {} });
-    const row = await server.store.findSession(id);
+    const row = await server.store.sessions.find(id);
     expect(row).toMatchObject({ status: 'claimed', claimed_at: SEED_INSTANT });
   });
 
@@ -96,7 +96,7 @@ describe.each(await storeKinds())('POST /agents/realtime/sessions/{session}/clai
 
     expectError(forbidden, 404, 'resource.not_found');
     expect(forbidden.body).toEqual(missing.body);
-    expect(await server.store.findSession(theirs.id)).toMatchObject({ status: 'requested' });
+    expect(await server.store.sessions.find(theirs.id)).toMatchObject({ status: 'requested' });
   });
 
   it('answers 403 for a session of another agent of the same team, and leaves it requested', async () => {
@@ -109,7 +109,7 @@ describe.each(await storeKinds())('POST /agents/realtime/sessions/{session}/clai
       403,
       'auth.forbidden',
     );
-    expect(await server.store.findSession(theirs.id)).toMatchObject({ status: 'requested' });
+    expect(await server.store.sessions.find(theirs.id)).toMatchObject({ status: 'requested' });
   });
 
   it('answers 409 realtime_session.not_claimable with details.status for a claimed session', async () => {
@@ -132,7 +132,8 @@ describe.each(await storeKinds())('POST /agents/realtime/sessions/{session}/clai
     async (status) => {
       const { api, server, agent } = world();
       const { id } = await server.fixtures.session({ agentId: agent.id });
-      await server.store.db
+      await server
+        .inspect()
         .updateTable('realtime_sessions')
         .set({ status })
         .where('id', '=', id)
@@ -143,7 +144,7 @@ describe.each(await storeKinds())('POST /agents/realtime/sessions/{session}/clai
       expect(expectError(reply, 409, 'realtime_session.not_claimable').details).toMatchObject({
         status,
       });
-      expect(await server.store.findSession(id)).toMatchObject({ status });
+      expect(await server.store.sessions.find(id)).toMatchObject({ status });
     },
   );
 
@@ -157,7 +158,7 @@ describe.each(await storeKinds())('POST /agents/realtime/sessions/{session}/clai
     expect(expectError(reply, 409, 'realtime_session.expired').details).toMatchObject({
       status: 'expired',
     });
-    expect(await server.store.findSession(id)).toMatchObject({
+    expect(await server.store.sessions.find(id)).toMatchObject({
       status: 'expired',
       claimed_at: null,
       updated_at: SEED_INSTANT + 61,
@@ -210,7 +211,7 @@ describe.each(await storeKinds())('POST /agents/realtime/sessions/{session}/clai
     });
 
     expect(Object.keys(fieldErrors(reply))).toEqual(['body']);
-    expect(await server.store.findSession(id)).toMatchObject({ status: 'requested' });
+    expect(await server.store.sessions.find(id)).toMatchObject({ status: 'requested' });
   });
 
   it('answers 422 for a body that is not JSON, whatever its Content-Type', async () => {
@@ -233,13 +234,13 @@ describe.each(await storeKinds())('POST /agents/realtime/sessions/{session}/clai
       401,
       'auth.unauthenticated',
     );
-    await server.store.revokeApiKey({ keyId: agent.keyId, now: clock() });
+    await server.store.identity.revokeApiKey({ keyId: agent.keyId, now: clock() });
     expectError(
       await api.post(claimPath(id), { key: agent.key, json: {} }),
       401,
       'auth.unauthenticated',
     );
-    expect(await server.store.findSession(id)).toMatchObject({ status: 'requested' });
+    expect(await server.store.sessions.find(id)).toMatchObject({ status: 'requested' });
   });
 
   it('accepts the key as Authorization: Bearer', async () => {
@@ -261,9 +262,13 @@ describe.each(await storeKinds())('POST /agents/realtime/sessions/{session}/clai
   it('answers 403 for a disabled agent, and leaves the session requested', async () => {
     const { api, server, agent, clock } = world();
     const { id } = await server.fixtures.session({ agentId: agent.id });
-    await server.store.setAgentDisabled({ agentId: agent.id, disabled: true, now: clock() });
+    await server.store.identity.setAgentDisabled({
+      agentId: agent.id,
+      disabled: true,
+      now: clock(),
+    });
     expectError(await api.post(claimPath(id), { key: agent.key, json: {} }), 403, 'auth.forbidden');
-    expect(await server.store.findSession(id)).toMatchObject({ status: 'requested' });
+    expect(await server.store.sessions.find(id)).toMatchObject({ status: 'requested' });
   });
 
   it('lets another key of the same agent claim (a second process of that agent)', async () => {
@@ -303,7 +308,8 @@ describe.each(await storeKinds())('POST /agents/realtime/sessions/{session}/clai
     const { id } = await server.fixtures.session({ agentId: agent.id });
     const headers = { 'Idempotency-Key': 'k-1' };
     expect((await api.post(claimPath(id), { key: agent.key, json: {}, headers })).status).toBe(200);
-    await server.store.db
+    await server
+      .inspect()
       .updateTable('realtime_sessions')
       .set({ status: 'closed' })
       .where('id', '=', id)

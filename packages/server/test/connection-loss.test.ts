@@ -1,12 +1,6 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createApp,
-  listen,
-  openStore,
-  type KyselyStore,
-  type RunningServer,
-} from '../src/index.js';
+import { createApp, listen, openStore, type Store, type RunningServer } from '../src/index.js';
 import {
   PG_TEST_URL,
   fixtures,
@@ -57,7 +51,7 @@ const kinds = await storeKinds();
 describe.runIf(kinds.includes('postgres'))('PostgreSQL connection loss', () => {
   let database: TestDatabase;
   let proxy: Awaited<ReturnType<typeof cuttableProxy>>;
-  let store: KyselyStore;
+  let store: Store;
   let running: RunningServer;
   let agentKey: string;
 

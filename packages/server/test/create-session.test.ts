@@ -127,7 +127,8 @@ describe.each(await storeKinds())('POST /realtime/sessions (%s)', (kind) => {
 
     expectError(theirs, 404, 'resource.not_found');
     expect(theirs.body).toEqual(missing.body);
-    const count = await server.store.db
+    const count = await server
+      .inspect()
       .selectFrom('realtime_sessions')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
@@ -136,7 +137,11 @@ describe.each(await storeKinds())('POST /realtime/sessions (%s)', (kind) => {
 
   it('answers 422 for a disabled agent of the team', async () => {
     const { api, server, agent, user, clock } = world();
-    await server.store.setAgentDisabled({ agentId: agent.id, disabled: true, now: clock() });
+    await server.store.identity.setAgentDisabled({
+      agentId: agent.id,
+      disabled: true,
+      now: clock(),
+    });
     const fields = fieldErrors(
       await api.post(CREATE, { key: user.key, json: { agent_id: agent.id } }),
     );
@@ -159,7 +164,7 @@ describe.each(await storeKinds())('POST /realtime/sessions (%s)', (kind) => {
       401,
       'auth.unauthenticated',
     );
-    await server.store.revokeApiKey({ keyId: user.keyId, now: clock() });
+    await server.store.identity.revokeApiKey({ keyId: user.keyId, now: clock() });
     expectError(
       await api.post(CREATE, { key: user.key, json: { agent_id: agent.id } }),
       401,

@@ -3,7 +3,7 @@ import { createOpenApiDocument } from '@agentmc/contract';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp, listen, type RunningServer } from '../src/app.js';
-import { hashApiKey } from '../src/domain/api-keys.js';
+import { hashApiKey } from '../src/lib/api-keys.js';
 import type { Store } from '../src/store/store.js';
 import { storeKinds } from '../src/testing/index.js';
 import { apiOf, expectError, fieldErrors, send, useWorld } from './helpers.js';
@@ -153,20 +153,28 @@ function failingStore(): Store {
     Object.assign(error, { code: 'SQLITE_ERROR' });
     throw error;
   };
-  const answers: Partial<Store> = {
+  /** An aggregate whose every method fails, but for those given. */
+  const failing = <T extends object>(answers: Partial<T> = {}): T =>
+    new Proxy(answers as T, {
+      get: (target, property) =>
+        property in target || typeof property === 'symbol' || property === 'then'
+          ? Reflect.get(target, property)
+          : fail,
+    });
+  return {
     dialect: 'sqlite',
-    findPrincipalByKeyHash: async (hash) =>
-      hash === agentKeyHash
-        ? { keyId: 1, teamId: 1, agentId: 1, userId: null, agentDisabled: false }
-        : undefined,
+    identity: failing<Store['identity']>({
+      findPrincipalByKeyHash: async (hash) =>
+        hash === agentKeyHash
+          ? { keyId: 1, teamId: 1, agentId: 1, userId: null, agentDisabled: false }
+          : undefined,
+    }),
+    sessions: failing(),
+    signals: failing(),
+    events: failing(),
+    ping: fail,
     close: async () => undefined,
   };
-  return new Proxy(answers as Store, {
-    get: (target, property) =>
-      property in target || typeof property === 'symbol' || property === 'then'
-        ? Reflect.get(target, property)
-        : fail,
-  });
 }
 
 describe('an unexpected error', () => {

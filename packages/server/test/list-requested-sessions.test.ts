@@ -77,7 +77,8 @@ describe.each(await storeKinds())('GET /agents/realtime/sessions/requested (%s)'
     const waiting = await server.fixtures.session({ agentId: agent.id });
     for (const status of ['claimed', 'active', 'closed', 'failed', 'expired'] as const) {
       const { id } = await server.fixtures.session({ agentId: agent.id });
-      await server.store.db
+      await server
+        .inspect()
         .updateTable('realtime_sessions')
         .set({ status })
         .where('id', '=', id)
@@ -198,14 +199,14 @@ describe.each(await storeKinds())('GET /agents/realtime/sessions/requested (%s)'
   it('answers 401 for a revoked key', async () => {
     const { api, server, agent, clock } = world();
     expect((await api.get(LIST, { key: agent.key })).status).toBe(200);
-    await server.store.revokeApiKey({ keyId: agent.keyId, now: clock() });
+    await server.store.identity.revokeApiKey({ keyId: agent.keyId, now: clock() });
     expectError(await api.get(LIST, { key: agent.key }), 401, 'auth.unauthenticated');
   });
 
   it('keeps the agent’s other keys working when one is revoked', async () => {
     const { api, server, agent, clock } = world();
     const second = await server.fixtures.agentKey(agent.id);
-    await server.store.revokeApiKey({ keyId: agent.keyId, now: clock() });
+    await server.store.identity.revokeApiKey({ keyId: agent.keyId, now: clock() });
     expect((await api.get(LIST, { key: second.key })).status).toBe(200);
   });
 
@@ -235,7 +236,11 @@ describe.each(await storeKinds())('GET /agents/realtime/sessions/requested (%s)'
   it('answers 403 for a disabled agent', async () => {
     const { api, server, agent, clock } = world();
     await server.fixtures.session({ agentId: agent.id });
-    await server.store.setAgentDisabled({ agentId: agent.id, disabled: true, now: clock() });
+    await server.store.identity.setAgentDisabled({
+      agentId: agent.id,
+      disabled: true,
+      now: clock(),
+    });
     expectError(await api.get(LIST, { key: agent.key }), 403, 'auth.forbidden');
   });
 

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, type KyselyStore } from '../src/index.js';
+import { openStore, type Store } from '../src/index.js';
 import {
   fixtures,
+  inspectDatabase,
   spawnServer,
   storeKinds,
   testDatabase,
@@ -46,7 +47,7 @@ async function claimer(
 
 describe.each(await storeKinds())('several replicas over one database (%s)', (kind) => {
   let database: TestDatabase;
-  let store: KyselyStore;
+  let store: Store;
   let replicas: ServerProcess[] = [];
 
   beforeAll(async () => {
@@ -90,12 +91,14 @@ describe.each(await storeKinds())('several replicas over one database (%s)', (ki
     const won = results.flatMap((r) => r.won);
     const distinct = new Set(won);
     const duplicates = won.length - distinct.size;
-    const stored = await store.db
+    const inspector = inspectDatabase(database);
+    const stored = await inspector
       .selectFrom('realtime_sessions')
       .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
       .where('agent_id', '=', agent.id)
       .groupBy('status')
-      .execute();
+      .execute()
+      .finally(() => inspector.destroy());
     const claimedInDb = Number(stored.find((r) => r.status === 'claimed')?.n ?? 0);
     const lost = SESSIONS - distinct.size;
 

@@ -1,14 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { CompiledQuery, sql, type KyselyPlugin } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type KyselyPlugin } from 'kysely';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hashApiKey } from '../src/domain/api-keys.js';
+import { hashApiKey } from '../src/lib/api-keys.js';
 import { KyselyStore } from '../src/store/kysely-store.js';
 import { openStore } from '../src/store/open-store.js';
+import type { SqlDialect } from '../src/store/migrations/index.js';
+import type { Database } from '../src/store/schema.js';
+import type { Store } from '../src/store/store.js';
 import {
   PG_TEST_URL,
   fixtures,
+  inspectDatabase,
   storeKinds,
   tempSqliteUrl,
   testDatabase,
@@ -21,9 +25,9 @@ import { SEED_INSTANT } from './helpers.js';
  * The same store over the same connection, recording every statement it sends, so that a test
  * can say how many statements an operation takes and what they are.
  */
-function recording(store: KyselyStore) {
+function recording(db: Kysely<Database>, dialect: SqlDialect) {
   const statements: CompiledQuery[] = [];
-  const executor = store.db.getExecutor();
+  const executor = db.getExecutor();
   // Statements are compiled once (some when the store is built) and executed many times:
   // remember each compiled text by query id, and record it each time its result comes back.
   const compiled = new Map<unknown, CompiledQuery>();
@@ -38,19 +42,23 @@ function recording(store: KyselyStore) {
       return result;
     },
   };
-  return { store: new KyselyStore(store.db.withPlugin(recorder), store.dialect), statements };
+  return { store: new KyselyStore(db.withPlugin(recorder), dialect), statements };
 }
 
 /** The plan the database chooses for a statement, as text. */
-async function planOf(store: KyselyStore, statement: CompiledQuery): Promise<string> {
-  if (store.dialect === 'sqlite') {
-    const plan = await store.db.executeQuery<{ detail: string }>(
+async function planOf(
+  db: Kysely<Database>,
+  dialect: SqlDialect,
+  statement: CompiledQuery,
+): Promise<string> {
+  if (dialect === 'sqlite') {
+    const plan = await db.executeQuery<{ detail: string }>(
       CompiledQuery.raw(`explain query plan ${statement.sql}`, [...statement.parameters]),
     );
     return plan.rows.map((r) => r.detail).join('\n');
   }
   // On a table this small a sequential scan is cheapest; forbid it to see whether an index fits.
-  return store.db.transaction().execute(async (trx) => {
+  return db.transaction().execute(async (trx) => {
     await sql`set local enable_seqscan = off`.execute(trx);
     const plan = await trx.executeQuery<{ 'QUERY PLAN': string }>(
       CompiledQuery.raw(`explain ${statement.sql}`, [...statement.parameters]),
@@ -68,12 +76,16 @@ function open(database: TestDatabase) {
 
 describe.each(await storeKinds())('the store (%s)', (kind: StoreKind) => {
   let database: TestDatabase;
-  let store: KyselyStore;
+  let store: Store;
+  /** A connection of the test's own: the store keeps its Kysely handle private. */
+  let db: Kysely<Database>;
   beforeEach(async () => {
     database = testDatabase(kind);
     store = await open(database);
+    db = inspectDatabase(database);
   });
   afterEach(async () => {
+    await db.destroy();
     await store.close();
     await database.drop();
   });
@@ -89,7 +101,7 @@ describe.each(await storeKinds())('the store (%s)', (kind: StoreKind) => {
 
   it('applies the versioned migrations on open; opening again applies nothing twice', async () => {
     const applied = () =>
-      store.db
+      db
         .selectFrom('kysely_migration' as never)
         .select(sql<string>`name`.as('name'))
         .orderBy(sql`name`)
@@ -104,62 +116,120 @@ describe.each(await storeKinds())('the store (%s)', (kind: StoreKind) => {
     expect((await applied()).map((r) => r.name)).toEqual(before);
   });
 
-  it('claims with one statement: a conditional UPDATE … RETURNING', async () => {
-    const { team, agent, session } = await requestedSession();
-    const { store: recorded, statements } = recording(store);
+  /** What a recording saw, less the transaction's own begin and commit. */
+  const work = (statements: CompiledQuery[]) =>
+    statements.map((s) => s.sql).filter((s) => !/^(begin|commit|rollback)\b/i.test(s));
 
-    const outcome = await recorded.claimSession({
+  it('claims with one conditional UPDATE … RETURNING, and writes its status signal with it', async () => {
+    const { team, agent, session } = await requestedSession();
+    const { store: recorded, statements } = recording(db, kind);
+
+    const outcome = await recorded.sessions.claim({
       sessionId: session.id,
       teamId: team.id,
       agentId: agent.id,
       now: SEED_INSTANT + 1,
       claimKey: null,
+      reason: 'claimed',
     });
 
-    expect(outcome.kind).toBe('claimed');
-    expect(statements.map((s) => s.sql)).toEqual([
+    expect(outcome).toMatchObject({
+      kind: 'claimed',
+      change: {
+        session: { status: 'claimed' },
+        signal: { sender: 'system', type: 'session.status', seq: 1 },
+      },
+    });
+    expect(work(statements)).toEqual([
       expect.stringMatching(/^update "realtime_sessions" set .* where .*"status" = .*returning/is),
+      expect.stringMatching(
+        /^insert into "realtime_signals" .*select .* from "realtime_sessions"/is,
+      ),
     ]);
+  });
+
+  it('commits the claim and its status signal together, or neither', async () => {
+    const { team, agent, session } = await requestedSession();
+    // The signal's INSERT fails inside the transaction: the claim's UPDATE must not stay.
+    const failing: KyselyPlugin = {
+      transformQuery({ node }) {
+        if (node.kind === 'InsertQueryNode') throw new Error('the disk is full');
+        return node;
+      },
+      transformResult: async ({ result }) => result,
+    };
+    const broken = new KyselyStore(db.withPlugin(failing), kind);
+
+    await expect(
+      broken.sessions.claim({
+        sessionId: session.id,
+        teamId: team.id,
+        agentId: agent.id,
+        now: SEED_INSTANT + 1,
+        claimKey: null,
+        reason: 'claimed',
+      }),
+    ).rejects.toThrow('the disk is full');
+
+    expect(await store.sessions.find(session.id)).toMatchObject({ status: 'requested' });
+    expect(await store.signals.list({ sessionId: session.id, afterId: 0, limit: 10 })).toEqual([]);
   });
 
   it('decides a lost claim by that same UPDATE; what follows only reads', async () => {
     const { team, agent, session } = await requestedSession();
-    const claim = { sessionId: session.id, teamId: team.id, agentId: agent.id, claimKey: null };
-    await store.claimSession({ ...claim, now: SEED_INSTANT + 1 });
-    const { store: recorded, statements } = recording(store);
+    const claim = {
+      sessionId: session.id,
+      teamId: team.id,
+      agentId: agent.id,
+      claimKey: null,
+      reason: 'claimed',
+    };
+    await store.sessions.claim({ ...claim, now: SEED_INSTANT + 1 });
+    const { store: recorded, statements } = recording(db, kind);
 
-    const outcome = await recorded.claimSession({ ...claim, now: SEED_INSTANT + 2 });
+    const outcome = await recorded.sessions.claim({ ...claim, now: SEED_INSTANT + 2 });
 
-    expect(outcome.kind).toBe('not_claimable');
-    const [first, ...rest] = statements.map((s) => s.sql);
+    expect(outcome).toMatchObject({ kind: 'lost', session: { status: 'claimed' } });
+    const [first, ...rest] = work(statements);
     expect(first).toMatch(/^update "realtime_sessions"/);
     for (const statement of rest) expect(statement).toMatch(/^select /);
   });
 
   it('marks an expired session with one conditional UPDATE that only touches a requested one', async () => {
-    const { team, agent, session } = await requestedSession();
-    const { store: recorded, statements } = recording(store);
-
-    const outcome = await recorded.claimSession({
+    const { session } = await requestedSession();
+    const { store: recorded, statements } = recording(db, kind);
+    const expire = {
       sessionId: session.id,
-      teamId: team.id,
-      agentId: agent.id,
+      from: ['requested'] as const,
+      to: 'expired' as const,
+      reason: 'request_expired',
+    };
+
+    expect(
+      await recorded.sessions.transition({
+        ...expire,
+        now: SEED_INSTANT + 599,
+        expiredBy: SEED_INSTANT + 599,
+      }),
+    ).toBeUndefined();
+    const change = await recorded.sessions.transition({
+      ...expire,
       now: SEED_INSTANT + 600,
-      claimKey: null,
+      expiredBy: SEED_INSTANT + 600,
     });
 
-    expect(outcome).toMatchObject({ kind: 'expired', session: { status: 'expired' } });
-    const updates = statements.map((s) => s.sql).filter((s) => s.startsWith('update'));
+    expect(change).toMatchObject({ session: { status: 'expired' }, signal: { seq: 1 } });
+    const updates = work(statements).filter((s) => s.startsWith('update'));
     expect(updates).toHaveLength(2);
     expect(updates[1]).toMatch(
-      /set "status" = .* where .*"status" = .*"expires_at" <= .*returning/is,
+      /set "status" = .* where .*"status" in .*"expires_at" <= .*returning/is,
     );
   });
 
   it('creates a session with one statement that inserts only for an agent of the team', async () => {
     const { team, agent } = await requestedSession();
-    const other = await store.createTeam({ name: 'other', now: SEED_INSTANT });
-    const { store: recorded, statements } = recording(store);
+    const other = await store.identity.createTeam({ name: 'other', now: SEED_INSTANT });
+    const { store: recorded, statements } = recording(db, kind);
     const input = {
       agentId: agent.id,
       requestedByUserId: null,
@@ -168,11 +238,11 @@ describe.each(await storeKinds())('the store (%s)', (kind: StoreKind) => {
       now: SEED_INSTANT,
     };
 
-    expect(await recorded.createSession({ ...input, teamId: team.id })).toMatchObject({
+    expect(await recorded.sessions.create({ ...input, teamId: team.id })).toMatchObject({
       agent_id: agent.id,
       status: 'requested',
     });
-    expect(await recorded.createSession({ ...input, teamId: other.id })).toBeUndefined();
+    expect(await recorded.sessions.create({ ...input, teamId: other.id })).toBeUndefined();
     expect(statements.map((s) => s.sql)).toEqual([
       expect.stringMatching(/^insert into "realtime_sessions" .*select .* from "agents"/is),
       expect.stringMatching(/^insert into "realtime_sessions" .*select .* from "agents"/is),
@@ -181,12 +251,12 @@ describe.each(await storeKinds())('the store (%s)', (kind: StoreKind) => {
 
   it('answers the agent’s list from the requested-sessions index, already in order', async () => {
     const { agent } = await requestedSession();
-    const { store: recorded, statements } = recording(store);
+    const { store: recorded, statements } = recording(db, kind);
 
-    await recorded.listRequestedSessions({ agentId: agent.id, now: SEED_INSTANT, limit: 20 });
+    await recorded.sessions.listRequested({ agentId: agent.id, now: SEED_INSTANT, limit: 20 });
 
     expect(statements).toHaveLength(1);
-    const plan = await planOf(store, statements[0]!);
+    const plan = await planOf(db, kind, statements[0]!);
     if (kind === 'sqlite') {
       expect(plan).toMatch(/USING INDEX realtime_sessions_requested_idx/);
       expect(plan).not.toMatch(/TEMP B-TREE/);
@@ -201,15 +271,15 @@ describe.each(await storeKinds())('the store (%s)', (kind: StoreKind) => {
     const team = await make.team();
     const agent = await make.agent(team.id);
 
-    expect(await store.findPrincipalByKeyHash(hashApiKey(agent.key))).toEqual({
+    expect(await store.identity.findPrincipalByKeyHash(hashApiKey(agent.key))).toEqual({
       keyId: agent.keyId,
       teamId: team.id,
       agentId: agent.id,
       userId: null,
       agentDisabled: false,
     });
-    await store.revokeApiKey({ keyId: agent.keyId, now: SEED_INSTANT });
-    expect(await store.findPrincipalByKeyHash(hashApiKey(agent.key))).toBeUndefined();
+    await store.identity.revokeApiKey({ keyId: agent.keyId, now: SEED_INSTANT });
+    expect(await store.identity.findPrincipalByKeyHash(hashApiKey(agent.key))).toBeUndefined();
   });
 });
 
@@ -219,13 +289,28 @@ describe('the SQLite store', () => {
     const file = path.join(root, 'a', 'b', 'agentmc.sqlite');
     try {
       const store = await openStore({ databaseUrl: file });
+      // WAL is a property of the file, seen by any connection. The busy timeout shows in
+      // behaviour: while another connection holds the write lock, a write waits for it rather
+      // than failing at once (better-sqlite3 waits synchronously, so here it waits in vain).
+      const db = inspectDatabase({
+        kind: 'sqlite',
+        databaseUrl: file,
+        schema: undefined,
+        drop: async () => undefined,
+      });
       try {
         expect(fs.existsSync(file)).toBe(true);
-        const mode = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(store.db);
+        const mode = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(db);
         expect(mode.rows[0]?.journal_mode).toBe('wal');
-        const timeout = await sql<{ timeout: number }>`pragma busy_timeout`.execute(store.db);
-        expect(timeout.rows[0]?.timeout).toBeGreaterThan(0);
+        await sql`begin immediate`.execute(db);
+        const started = performance.now();
+        await expect(store.identity.createTeam({ name: 'waits', now: 1 })).rejects.toThrow(
+          'The database is unavailable',
+        );
+        expect(performance.now() - started).toBeGreaterThan(1_000);
+        await sql`commit`.execute(db);
       } finally {
+        await db.destroy();
         await store.close();
       }
     } finally {

@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { Meta, SESSION_TTL_MAX_SECONDS, SESSION_TTL_MIN_SECONDS } from '@agentmc/contract';
-import { generateApiKey } from '../domain/api-keys.js';
-import { formatTimestamp, systemClock, type Clock } from '../domain/clock.js';
-import { toSessionResource } from '../http/serialize.js';
-import type { Store } from '../store/store.js';
+import { generateApiKey } from '../lib/api-keys.js';
+import { formatTimestamp, systemClock, type Clock } from '../lib/clock.js';
+import type { Sessions } from '../sessions/sessions.js';
+import type { IdentityStore } from '../store/store.js';
 
 /** A mistake in the command line or its arguments: printed, exit code 2. */
 export class UsageError extends Error {
@@ -38,9 +38,10 @@ Commands (each prints JSON on stdout):
 The database is DATABASE_URL (default ./data/agentmc.sqlite); migrations are applied first.`;
 
 export interface AdminContext {
-  readonly store: Store;
+  readonly identity: IdentityStore;
+  /** Requests go through the sessions layer, which announces them to running servers. */
+  readonly sessions: Sessions;
   readonly clock?: Clock;
-  readonly sessionTtlSeconds: number;
   /** Where the API is served, for the commands `demo` prints. */
   readonly baseUrl: string;
 }
@@ -61,7 +62,7 @@ export async function runAdmin(argv: readonly string[], ctx: AdminContext): Prom
 async function dispatch(argv: readonly string[], ctx: AdminContext): Promise<unknown> {
   const [noun, verb, ...rest] = argv;
   const clock = ctx.clock ?? systemClock;
-  const { store } = ctx;
+  const store = ctx.identity;
   const command = [noun, verb].filter(Boolean).join(' ');
 
   switch (command) {
@@ -122,7 +123,7 @@ async function dispatch(argv: readonly string[], ctx: AdminContext): Promise<unk
           .optional(),
         meta: z.string().optional(),
       });
-      return requestSession(store, clock(), ctx.sessionTtlSeconds, o);
+      return requestSession(ctx, o);
     }
     case 'demo':
       return demo(store, clock(), ctx.baseUrl);
@@ -132,7 +133,7 @@ async function dispatch(argv: readonly string[], ctx: AdminContext): Promise<unk
 }
 
 async function createKey(
-  store: Store,
+  store: IdentityStore,
   principal: { agentId: number } | { userId: number },
   now: number,
 ) {
@@ -159,9 +160,7 @@ async function createKey(
 }
 
 async function requestSession(
-  store: Store,
-  now: number,
-  defaultTtl: number,
+  ctx: AdminContext,
   o: {
     agent: number;
     user?: number | undefined;
@@ -170,25 +169,32 @@ async function requestSession(
   },
 ) {
   const meta = o.meta === undefined ? null : parseMeta(o.meta);
-  const agent = (await store.findAgent(o.agent)) ?? missing('agent', o.agent);
+  const agent = (await ctx.identity.findAgent(o.agent)) ?? missing('agent', o.agent);
+  let requester: Parameters<Sessions['request']>[0] = { kind: 'operator' };
   if (o.user !== undefined) {
-    const user = (await store.findUser(o.user)) ?? missing('user', o.user);
+    const user = (await ctx.identity.findUser(o.user)) ?? missing('user', o.user);
     if (user.team_id !== agent.team_id) {
       throw new CommandError(`user ${o.user} is not in agent ${o.agent}'s team (${agent.team_id})`);
     }
+    requester = { kind: 'person', personId: user.id, teamId: user.team_id };
   }
-  const session = await store.createSession({
-    teamId: agent.team_id,
+  const requested = await ctx.sessions.request(requester, {
     agentId: agent.id,
-    requestedByUserId: o.user ?? null,
     meta,
-    expiresAt: now + (o.ttl ?? defaultTtl),
-    now,
+    ttlSeconds: o.ttl,
   });
-  return toSessionResource(session ?? missing('agent', o.agent));
+  if (!requested.ok) {
+    if (requested.code === 'resource.not_found') missing('agent', o.agent);
+    throw new CommandError(
+      Object.values((requested.details?.fields ?? {}) as Record<string, string[]>)
+        .flat()
+        .join(' ') || requested.message,
+    );
+  }
+  return requested.value;
 }
 
-async function demo(store: Store, now: number, baseUrl: string) {
+async function demo(store: IdentityStore, now: number, baseUrl: string) {
   const team = await store.createTeam({ name: 'Demo team', now });
   const user = (await store.createUser({ teamId: team.id, name: 'Demo person', now }))!;
   const agent = (await store.createAgent({ teamId: team.id, name: 'Demo agent', now }))!;

@@ -1,5 +1,9 @@
 #!/usr/bin/env node
 import { ConfigError, loadConfig } from '../config.js';
+import { busFor } from '../events/open-bus.js';
+import { systemClock } from '../lib/clock.js';
+import { createLogger } from '../logger.js';
+import { Sessions } from '../sessions/sessions.js';
 import { openStore } from '../store/open-store.js';
 import { CommandError, runAdmin, UsageError } from './admin.js';
 
@@ -30,10 +34,24 @@ async function main(argv: string[]): Promise<number> {
     poolSize: 2,
     ...(config.databaseSchema ? { schema: config.databaseSchema } : {}),
   });
+  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+  // Sessions requested here are announced to running servers through the same bus they use.
+  const bus = busFor(store, {
+    databaseUrl: config.databaseUrl,
+    schema: config.databaseSchema,
+    logger,
+  });
+  const sessions = new Sessions({
+    store,
+    bus,
+    clock: systemClock,
+    logger,
+    config: { sessionTtlSeconds: config.sessionTtlSeconds, ...config.realtime },
+  });
   try {
     const output = await runAdmin(argv, {
-      store,
-      sessionTtlSeconds: config.sessionTtlSeconds,
+      identity: store.identity,
+      sessions,
       baseUrl: process.env.AGENTMC_BASE_URL ?? `http://localhost:${config.port}/api/v1`,
     });
     process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
@@ -49,6 +67,7 @@ async function main(argv: string[]): Promise<number> {
     }
     throw error;
   } finally {
+    await bus.close();
     await store.close();
   }
 }

@@ -1,16 +1,10 @@
 import type { RouteMetadata } from '@agentmc/contract';
 import type { AppRoute } from '@ts-rest/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { hashApiKey } from '../domain/api-keys.js';
-import type { Principal, Store } from '../store/store.js';
-import { ForbiddenError, UnauthenticatedError } from './errors.js';
-
-export interface AgentPrincipal extends Principal {
-  readonly agentId: number;
-}
-export interface UserPrincipal extends Principal {
-  readonly userId: number;
-}
+import { ForbiddenError, UnauthenticatedError } from '../errors/api-error.js';
+import { hashApiKey } from '../lib/api-keys.js';
+import type { AgentActor, PersonActor } from '../sessions/actor.js';
+import type { IdentityStore, Principal } from '../store/store.js';
 
 /** The API key of a request: `X-Api-Key`, or `Authorization: Bearer <key>`. */
 export function apiKeyOf(req: Request): string | undefined {
@@ -25,11 +19,11 @@ export function apiKeyOf(req: Request): string | undefined {
  * Authenticates every contract route before its input is validated, and enforces the principal
  * kind the contract's route metadata asks for.
  */
-export function authenticate(store: Store): RequestHandler {
+export function authenticate(identity: IdentityStore): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const key = apiKeyOf(req);
     if (!key) return next(new UnauthenticatedError());
-    store
+    identity
       .findPrincipalByKeyHash(hashApiKey(key))
       .then((principal) => {
         if (!principal) throw new UnauthenticatedError();
@@ -50,14 +44,16 @@ export function authenticate(store: Store): RequestHandler {
   };
 }
 
-export function agentOf(res: Response): AgentPrincipal {
+/** The calling agent, on a route whose metadata asks for an agent key. */
+export function agentOf(res: Response): AgentActor {
   const principal = res.locals.principal as Principal | undefined;
   if (!principal || principal.agentId === null) throw new UnauthenticatedError();
-  return principal as AgentPrincipal;
+  return { kind: 'agent', agentId: principal.agentId, teamId: principal.teamId };
 }
 
-export function userOf(res: Response): UserPrincipal {
+/** The calling person (a `user` key), on a route whose metadata asks for one. */
+export function personOf(res: Response): PersonActor {
   const principal = res.locals.principal as Principal | undefined;
   if (!principal || principal.userId === null) throw new UnauthenticatedError();
-  return principal as UserPrincipal;
+  return { kind: 'person', personId: principal.userId, teamId: principal.teamId };
 }

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { TokenBucket } from '../domain/token-bucket.js';
+import { RateLimitedError } from '../errors/api-error.js';
+import { TokenBucket } from '../lib/token-bucket.js';
 import type { Principal } from '../store/store.js';
-import { RateLimitedError } from './errors.js';
 
 /**
  * A token bucket per API key: `perMinute` requests a minute, with bursts up to the same number.

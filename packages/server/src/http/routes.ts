@@ -1,117 +1,134 @@
-import { SESSION_REASONS, contract } from '@agentmc/contract';
+import { contract, type ErrorEnvelope } from '@agentmc/contract';
 import { createExpressEndpoints, initServer } from '@ts-rest/express';
-import { formatTimestamp, type Clock } from '../domain/clock.js';
-import type { Realtime } from '../realtime/realtime.js';
-import type { Store } from '../store/store.js';
-import { agentOf, userOf } from './auth.js';
-import { ApiError, ForbiddenError, NotFoundError, ValidationError } from './errors.js';
-import { createRealtimeRoutes, websocketOrigin, withSocket } from './realtime-routes.js';
-import { toSessionResource } from './serialize.js';
-
-export interface RouteDeps {
-  readonly store: Store;
-  readonly clock: Clock;
-  readonly sessionTtlSeconds: number;
-  readonly realtime: Realtime;
-}
+import type { Request } from 'express';
+import type { Failure } from '../errors/failures.js';
+import { toApiError } from '../errors/to-api-error.js';
+import type { Sessions } from '../sessions/sessions.js';
+import { agentOf, personOf } from './auth.js';
 
 const s = initServer();
 
 /** The router implementation `createExpressEndpoints` takes for the contract. */
 export type ContractRoutes = Parameters<typeof createExpressEndpoints<typeof contract>>[1];
 
-/** The contract's operations. Failures are thrown as ApiErrors; the error middleware answers. */
-export function createRoutes({
-  store,
-  clock,
-  sessionTtlSeconds,
-  realtime,
-}: RouteDeps): ContractRoutes {
+/**
+ * A route's own failure as the response its status names. The status is a literal type taken
+ * from the sessions layer's result union, so a route can only answer statuses its contract
+ * entry lists: removing one from the contract fails this package's typecheck.
+ */
+function failed<F extends Failure>(failure: F): { status: F['status']; body: ErrorEnvelope } {
+  return { status: failure.status, body: toApiError(failure).toEnvelope() };
+}
+
+/** Where the client reached us, as a websocket origin: `ws://host:port`. */
+export function websocketOrigin(req: Pick<Request, 'protocol' | 'headers'>): string {
+  return `${req.protocol === 'https' ? 'wss' : 'ws'}://${req.headers.host ?? 'localhost'}`;
+}
+
+/**
+ * The contract's operations, each a translation between HTTP and the sessions layer: who calls
+ * (from the auth middleware), what they asked, and the typed response for each result.
+ */
+export function createRoutes(sessions: Sessions): ContractRoutes {
   return s.router(contract, {
-    listAgentRealtimeRequestedSessions: async ({ query, res }) => {
-      const agent = agentOf(res);
-      const rows = await store.listRequestedSessions({
-        agentId: agent.agentId,
-        now: clock(),
-        limit: query.limit,
-      });
-      return { status: 200, body: { data: rows.map(toSessionResource) } };
-    },
+    // ---- the agent's side ----
+    listAgentRealtimeRequestedSessions: async ({ query, res }) => ({
+      status: 200,
+      body: { data: await sessions.listRequested(agentOf(res), query.limit) },
+    }),
 
     claimAgentRealtimeSession: async ({ params, headers, req, res }) => {
       const agent = agentOf(res);
-      const outcome = await store.claimSession({
-        sessionId: params.session,
-        teamId: agent.teamId,
-        agentId: agent.agentId,
-        now: clock(),
-        claimKey: headers['idempotency-key'] ?? null,
-      });
-      switch (outcome.kind) {
-        case 'claimed': {
-          const { session } = outcome;
-          if (!outcome.replayed)
-            await realtime.lifecycle.announce(session, SESSION_REASONS.claimed);
-          const socket = realtime.socketFor(websocketOrigin(req), {
-            kind: 'session',
-            role: 'agent',
-            principalId: agent.agentId,
-            teamId: agent.teamId,
-            sessionId: session.id,
-          });
-          return { status: 200, body: { data: { ...toSessionResource(session), socket } } };
-        }
-        case 'not_found':
-          throw new NotFoundError('Realtime session not found.');
-        case 'other_agent':
-          throw new ForbiddenError('This realtime session is for another agent.');
-        case 'expired':
-        case 'not_claimable': {
-          const { session } = outcome;
-          const expired = outcome.kind === 'expired';
-          if (outcome.kind === 'expired' && outcome.changed) {
-            await realtime.lifecycle.announce(session, SESSION_REASONS.requestExpired);
-          }
-          throw new ApiError(
-            expired ? 'realtime_session.expired' : 'realtime_session.not_claimable',
-            expired
-              ? 'This realtime session expired before it was claimed.'
-              : `This realtime session is ${session.status} and cannot be claimed.`,
-            {
-              details: {
-                status: session.status,
-                agent_id: session.agent_id,
-                claimed_at:
-                  session.claimed_at === null ? null : formatTimestamp(session.claimed_at),
-              },
-            },
-          );
-        }
-      }
+      const claimed = await sessions.claim(
+        agent,
+        params.session,
+        headers['idempotency-key'] ?? null,
+      );
+      if (!claimed.ok) return failed(claimed);
+      const socket = sessions.ticket(websocketOrigin(req), agent, claimed.value.id);
+      return { status: 200, body: { data: { ...claimed.value, socket } } };
     },
 
+    listAgentRealtimeSignals: async ({ params, query, res }) => {
+      const page = await sessions.signals(agentOf(res), params.session, {
+        afterId: query.after_id,
+        limit: query.limit,
+      });
+      return page.ok ? { status: 200, body: page.value } : failed(page);
+    },
+
+    createAgentRealtimeSignal: async ({ params, body, res }) => {
+      const sent = await sessions.send(agentOf(res), params.session, {
+        type: body.type,
+        payload: body.payload,
+        idempotencyKey: body.idempotency_key ?? null,
+      });
+      if (!sent.ok) return failed(sent);
+      return { status: sent.value.created ? 201 : 200, body: { data: sent.value.signal } };
+    },
+
+    closeAgentRealtimeSession: async ({ params, body, res }) => {
+      const closed = await sessions.close(agentOf(res), params.session, body);
+      return closed.ok ? { status: 200, body: { data: closed.value } } : failed(closed);
+    },
+
+    createAgentRealtimeSocket: async ({ params, req, res }) => {
+      const ticket = await sessions.agentTicket(agentOf(res), params.session, websocketOrigin(req));
+      return ticket.ok ? { status: 200, body: { data: ticket.value } } : failed(ticket);
+    },
+
+    createAgentRealtimeWatch: async ({ req, res }) => ({
+      status: 200,
+      body: { data: sessions.ticket(websocketOrigin(req), agentOf(res), 'watch') },
+    }),
+
+    // ---- the person's side ----
     createRealtimeSession: async ({ body, req, res }) => {
-      const user = userOf(res);
-      const now = clock();
-      const agent = await store.findAgent(body.agent_id);
-      if (!agent || agent.team_id !== user.teamId) throw new NotFoundError('Agent not found.');
-      if (agent.disabled_at !== null) {
-        throw new ValidationError({ agent_id: ['This agent is disabled.'] });
-      }
-      const session = await store.createSession({
-        teamId: user.teamId,
-        agentId: agent.id,
-        requestedByUserId: user.userId,
+      const person = personOf(res);
+      const requested = await sessions.request(person, {
+        agentId: body.agent_id,
         meta: body.meta ?? null,
-        expiresAt: now + (body.ttl_seconds ?? sessionTtlSeconds),
-        now,
+        ttlSeconds: body.ttl_seconds,
       });
-      // The agent left the team between the two statements: same answer as if never there.
-      if (!session) throw new NotFoundError('Agent not found.');
-      realtime.lifecycle.requested(session);
-      return { status: 201, body: { data: withSocket(realtime, req, session, user) } };
+      if (!requested.ok) return failed(requested);
+      const socket = sessions.ticket(websocketOrigin(req), person, requested.value.id);
+      return { status: 201, body: { data: { ...requested.value, socket } } };
     },
 
-    ...createRealtimeRoutes({ store, realtime }),
+    listRealtimeSessions: async ({ query, res }) => ({
+      status: 200,
+      body: { data: await sessions.listForPerson(personOf(res), query) },
+    }),
+
+    getRealtimeSession: async ({ params, req, res }) => {
+      const person = personOf(res);
+      const found = await sessions.get(person, params.session);
+      if (!found.ok) return failed(found);
+      const socket = sessions.ticket(websocketOrigin(req), person, found.value.id);
+      return { status: 200, body: { data: { ...found.value, socket } } };
+    },
+
+    listRealtimeSignals: async ({ params, query, res }) => {
+      const page = await sessions.signals(personOf(res), params.session, {
+        afterId: query.after_id,
+        limit: query.limit,
+      });
+      return page.ok ? { status: 200, body: page.value } : failed(page);
+    },
+
+    createRealtimeSignal: async ({ params, body, res }) => {
+      const sent = await sessions.send(personOf(res), params.session, {
+        type: body.type,
+        payload: body.payload,
+        idempotencyKey: body.idempotency_key ?? null,
+      });
+      if (!sent.ok) return failed(sent);
+      return { status: sent.value.created ? 201 : 200, body: { data: sent.value.signal } };
+    },
+
+    closeRealtimeSession: async ({ params, body, res }) => {
+      const closed = await sessions.close(personOf(res), params.session, body);
+      return closed.ok ? { status: 200, body: { data: closed.value } } : failed(closed);
+    },
   });
 }

@@ -1,19 +1,19 @@
 import type { z } from 'zod';
-import { fieldsOf } from '../http/validation.js';
+import { invalid, type Invalid } from '../errors/failures.js';
+import { fieldsOf } from '../errors/validation.js';
 
 export type ParsedFrame<T> =
   | { readonly ok: true; readonly frame: T }
   | {
       readonly ok: false;
-      readonly message: string;
-      readonly details: { fields: Record<string, string[]> };
+      readonly failure: Invalid;
       /** The idempotency key of a refused signal frame, so the sender knows which one. */
       readonly idempotencyKey?: string;
     };
 
 /**
  * Reads one inbound text frame with the contract's schema. A frame that is not JSON, or not one
- * the schema allows, becomes the same `validation.failed` details an HTTP request would get.
+ * the schema allows, becomes the same `validation.failed` failure an HTTP request would get.
  */
 export function parseFrame<S extends z.ZodTypeAny>(
   schema: S,
@@ -23,11 +23,7 @@ export function parseFrame<S extends z.ZodTypeAny>(
   try {
     json = JSON.parse(text);
   } catch {
-    return {
-      ok: false,
-      message: 'Malformed frame.',
-      details: { fields: { frame: ['Must be valid JSON.'] } },
-    };
+    return { ok: false, failure: invalid({ frame: ['Must be valid JSON.'] }, 'Malformed frame.') };
   }
   const result = schema.safeParse(json);
   if (!result.success) {
@@ -35,8 +31,7 @@ export function parseFrame<S extends z.ZodTypeAny>(
       ?.idempotency_key;
     return {
       ok: false,
-      message: 'Validation failed.',
-      details: { fields: fieldsOf(result.error, 'frame') },
+      failure: invalid(fieldsOf(result.error, 'frame')),
       ...(typeof key === 'string' && key.length > 0 && key.length <= 200
         ? { idempotencyKey: key }
         : {}),

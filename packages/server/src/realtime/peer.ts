@@ -1,7 +1,8 @@
-import { SOCKET_CLOSE_CODES, type ErrorCode } from '@agentmc/contract';
+import { SOCKET_CLOSE_CODES } from '@agentmc/contract';
 import { WebSocket, type RawData } from 'ws';
+import { invalid } from '../errors/failures.js';
+import { toApiError } from '../errors/to-api-error.js';
 import type { Logger } from '../logger.js';
-import { StoreUnavailableError } from '../store/errors.js';
 
 /** Inbound frames waiting for their turn before the socket stops reading. */
 const INBOUND_HIGH_WATER = 16;
@@ -49,13 +50,14 @@ export class Peer {
   /** Runs `task` after every frame received so far, and before any received later. */
   enqueue(task: () => Promise<void>): void {
     this.#queue = this.#queue.then(task).catch((error: unknown) => {
-      if (error instanceof StoreUnavailableError) {
-        this.#options.logger.warn({ err: error }, 'websocket frame handler: database unavailable');
-        this.sendError('service.unavailable', 'The service is temporarily unavailable. Retry.');
-        return;
+      const status = toApiError(error).status;
+      if (status >= 500) {
+        this.#options.logger[status === 503 ? 'warn' : 'error'](
+          { err: error },
+          'websocket frame handler failed',
+        );
       }
-      this.#options.logger.error({ err: error }, 'websocket frame handler failed');
-      this.sendError('internal', 'Internal server error.');
+      this.sendError(error);
     });
   }
 
@@ -88,15 +90,16 @@ export class Peer {
     return true;
   }
 
-  sendError(
-    code: ErrorCode,
-    message: string,
-    extra: { details?: Record<string, unknown>; idempotencyKey?: string | undefined } = {},
-  ): void {
+  /**
+   * Sends any failure as an `error` frame: the same code, message and details an HTTP request
+   * would get in its envelope (see `toApiError`), with the idempotency key of the refused signal.
+   */
+  sendError(failure: unknown, idempotencyKey?: string): void {
+    const { error } = toApiError(failure).toEnvelope();
     this.send({
       type: 'error',
-      error: { code, message, ...(extra.details ? { details: extra.details } : {}) },
-      ...(extra.idempotencyKey !== undefined ? { idempotency_key: extra.idempotencyKey } : {}),
+      error,
+      ...(idempotencyKey !== undefined ? { idempotency_key: idempotencyKey } : {}),
     });
   }
 
@@ -132,9 +135,9 @@ export class Peer {
     this.enqueue(async () => {
       try {
         if (text === undefined) {
-          this.sendError('validation.failed', 'Frames must be JSON text.', {
-            details: { fields: { frame: ['Must be a JSON text frame.'] } },
-          });
+          this.sendError(
+            invalid({ frame: ['Must be a JSON text frame.'] }, 'Frames must be JSON text.'),
+          );
         } else {
           await this.#options.onText(text);
         }

@@ -7,14 +7,13 @@ import {
   type SessionStatus,
 } from '@agentmc/contract';
 import type { WebSocket } from 'ws';
-import type { Clock } from '../domain/clock.js';
-import { TokenBucket } from '../domain/token-bucket.js';
-import { toSessionResource, toSignalResource } from '../http/serialize.js';
+import { rateLimited, unavailable } from '../errors/failures.js';
+import type { RealtimeEvent } from '../events/bus.js';
+import { TokenBucket } from '../lib/token-bucket.js';
 import type { Logger } from '../logger.js';
-import type { Store } from '../store/store.js';
-import type { RealtimeEvent } from './bus.js';
+import { sideOf, type Side } from '../sessions/actor.js';
+import type { Admission, Sessions } from '../sessions/sessions.js';
 import { parseFrame } from './frames.js';
-import type { SessionLifecycle } from './lifecycle.js';
 import { Peer } from './peer.js';
 
 /** Signals per catch-up page; the socket waits for each page to be written before the next. */
@@ -31,13 +30,9 @@ const RANK: Record<SessionStatus, number> = {
 };
 
 export interface SessionSocketOptions {
-  readonly sessionId: number;
-  readonly role: 'agent' | 'browser';
-  /** The agent's id or the person's user id. */
-  readonly principalId: number;
-  readonly store: Store;
-  readonly lifecycle: SessionLifecycle;
-  readonly clock: Clock;
+  /** Who opened it, on which session. */
+  readonly admission: Extract<Admission, { kind: 'session' }>;
+  readonly sessions: Sessions;
   readonly logger: Logger;
   readonly heartbeatWriteSeconds: number;
   readonly heartbeatIntervalSeconds: number;
@@ -55,7 +50,8 @@ export interface SessionSocketOptions {
  */
 export class SessionSocket {
   readonly sessionId: number;
-  readonly role: 'agent' | 'browser';
+  /** The side this socket speaks for (`ready.role` on the wire). */
+  readonly role: Side;
   readonly peer: Peer;
   readonly #o: SessionSocketOptions;
   #started = false;
@@ -72,8 +68,8 @@ export class SessionSocket {
   readonly #signalBudget: TokenBucket | undefined;
 
   constructor(ws: WebSocket, options: SessionSocketOptions) {
-    this.sessionId = options.sessionId;
-    this.role = options.role;
+    this.sessionId = options.admission.sessionId;
+    this.role = sideOf(options.admission.actor);
     this.#o = options;
     this.#signalBudget =
       options.signalsPerMinute > 0 ? new TokenBucket(options.signalsPerMinute) : undefined;
@@ -125,25 +121,19 @@ export class SessionSocket {
       await this.#open();
     } catch (error) {
       this.#o.logger.warn({ err: error, session_id: this.sessionId }, 'websocket start failed');
-      this.peer.sendError('service.unavailable', 'The session could not be opened; retry.');
+      this.peer.sendError(unavailable(1, 'The session could not be opened; retry.'));
       this.peer.close(1011, 'start failed');
     }
   }
 
   async #open(): Promise<void> {
-    const { store, lifecycle, sessionId, clock } = this.#o;
-    if (this.role === 'agent') await lifecycle.agentConnected(sessionId, this.#o.principalId);
-    else await lifecycle.heartbeat(sessionId, 'browser');
-    this.#lastHeartbeatAt = clock();
-    const [row, last] = await Promise.all([
-      store.findSession(sessionId),
-      store.lastSignal(sessionId),
-    ]);
-    if (!row) {
+    const opened = await this.#o.sessions.connect(this.#o.admission);
+    this.#lastHeartbeatAt = this.#o.sessions.now();
+    if (!opened) {
       this.peer.close(SOCKET_CLOSE_CODES.sessionEnded, 'session gone');
       return;
     }
-    const session = toSessionResource(row);
+    const { session, last } = opened;
     this.#lastSeq = last?.seq ?? 0;
     this.#rank = RANK[session.status];
     this.peer.send({
@@ -166,10 +156,7 @@ export class SessionSocket {
     if (!this.#started) return;
     const parsed = parseFrame(ClientSessionFrame, text);
     if (!parsed.ok) {
-      this.peer.sendError('validation.failed', parsed.message, {
-        details: parsed.details,
-        idempotencyKey: parsed.idempotencyKey,
-      });
+      this.peer.sendError(parsed.failure, parsed.idempotencyKey);
       return;
     }
     const frame = parsed.frame;
@@ -188,30 +175,19 @@ export class SessionSocket {
         const { type, payload, idempotency_key } = frame.signal;
         const retryAfter = this.#signalBudget?.take() ?? 0;
         if (retryAfter > 0) {
-          this.peer.sendError('rate_limited', 'Too many signals; this one was not sent.', {
-            details: { retry_after: retryAfter },
-            idempotencyKey: idempotency_key,
-          });
+          this.peer.sendError(
+            rateLimited(retryAfter, 'Too many signals; this one was not sent.'),
+            idempotency_key,
+          );
           return;
         }
-        const outcome = await this.#o.lifecycle.send({
-          sessionId: this.sessionId,
-          sender: this.role,
+        const sent = await this.#o.sessions.sendAdmitted(this.#o.admission, {
           type,
           payload,
           idempotencyKey: idempotency_key ?? null,
         });
         // A new or repeated signal reaches this socket through the stream, like any other.
-        if (outcome.kind === 'not_open') {
-          this.peer.sendError(
-            'realtime_session.ended',
-            `This realtime session is ${outcome.session?.status ?? 'gone'} and takes no signals.`,
-            {
-              details: { status: outcome.session?.status ?? null },
-              idempotencyKey: idempotency_key,
-            },
-          );
-        }
+        if (!sent.ok) this.peer.sendError(sent, idempotency_key);
         return;
       }
     }
@@ -221,28 +197,25 @@ export class SessionSocket {
   async #pump(): Promise<void> {
     if (this.#pumping || !this.#started) return;
     this.#pumping = true;
-    const { store, sessionId } = this.#o;
+    const { sessions } = this.#o;
+    const { sessionId } = this;
     try {
       while (this.peer.open) {
         if (this.#pendingResume !== undefined) {
           const afterId = this.#pendingResume;
           this.#pendingResume = undefined;
-          const seq = await store.seqThrough({ sessionId, signalId: afterId });
+          const seq = await sessions.seqThrough(sessionId, afterId);
           if (this.#pendingResume !== undefined) continue;
           this.#lastSeq = seq;
           this.#dirty = true;
         }
         if (this.#dirty) {
           this.#dirty = false;
-          const rows = await store.listSignalsAfterSeq({
-            sessionId,
-            afterSeq: this.#lastSeq,
-            limit: PAGE_SIZE,
-          });
+          const rows = await sessions.stream(sessionId, this.#lastSeq, PAGE_SIZE);
           // A newer resume replaces this page's starting point.
           if (this.#pendingResume !== undefined) continue;
           for (const [index, row] of rows.entries()) {
-            const frame = this.#signalFrame(toSignalResource(row), row.idempotency_key);
+            const frame = this.#signalFrame(row.signal, row.idempotencyKey);
             const sent =
               index === rows.length - 1 && rows.length === PAGE_SIZE
                 ? await this.peer.sendAndWait(frame)
@@ -256,7 +229,7 @@ export class SessionSocket {
         if (this.#pendingSession !== undefined) {
           const pending = this.#pendingSession;
           this.#pendingSession = undefined;
-          const session = pending ?? (await this.#readSession());
+          const session = pending ?? (await sessions.current(sessionId));
           if (session && RANK[session.status] > this.#rank) {
             this.#rank = RANK[session.status];
             this.peer.send({ type: 'session', session });
@@ -271,16 +244,11 @@ export class SessionSocket {
     } catch (error) {
       this.#o.logger.warn({ err: error, session_id: sessionId }, 'websocket delivery failed');
       // The client resumes from its last signal on a new socket; nothing is lost.
-      this.peer.sendError('service.unavailable', 'Delivery failed; reconnect and resume.');
+      this.peer.sendError(unavailable(1, 'Delivery failed; reconnect and resume.'));
       this.peer.close(1011, 'delivery failed');
     } finally {
       this.#pumping = false;
     }
-  }
-
-  async #readSession(): Promise<AgentRealtimeSession | undefined> {
-    const row = await this.#o.store.findSession(this.sessionId);
-    return row ? toSessionResource(row) : undefined;
   }
 
   #sendSignal(signal: RealtimeSignal, idempotencyKey: string | null): void {
@@ -296,11 +264,11 @@ export class SessionSocket {
 
   /** Any traffic is a heartbeat; the store hears of it at most once per interval. */
   #heartbeat(): void {
-    const now = this.#o.clock();
+    const now = this.#o.sessions.now();
     if (now - this.#lastHeartbeatAt < this.#o.heartbeatWriteSeconds) return;
     this.#lastHeartbeatAt = now;
-    this.#o.lifecycle
-      .heartbeat(this.sessionId, this.role)
+    this.#o.sessions
+      .heartbeat(this.#o.admission)
       .catch((error: unknown) =>
         this.#o.logger.warn({ err: error, session_id: this.sessionId }, 'heartbeat write failed'),
       );

@@ -9,15 +9,12 @@ import {
 } from '@agentmc/contract';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { RealtimeConfig } from '../config.js';
-import type { Clock } from '../domain/clock.js';
-import { ApiError, ServiceUnavailableError } from '../http/errors.js';
+import { notFound, unavailable } from '../errors/failures.js';
+import { toApiError } from '../errors/to-api-error.js';
+import type { RealtimeBus, RealtimeEvent } from '../events/bus.js';
 import type { Logger } from '../logger.js';
-import type { Store } from '../store/store.js';
-import type { RealtimeBus, RealtimeEvent } from './bus.js';
-import type { SessionLifecycle } from './lifecycle.js';
+import type { Admission, Sessions, SocketTarget } from '../sessions/sessions.js';
 import { SessionSocket } from './session-socket.js';
-import { TicketSigner } from './tickets.js';
-import { authorizeUpgrade, type Admission } from './upgrade-auth.js';
 import { WatchSocket } from './watch-socket.js';
 
 const SESSION_PATH = new RegExp(
@@ -27,11 +24,8 @@ const WATCH_PATH = `${API_BASE_PATH}${REALTIME_SOCKET_PATHS.watch}`;
 
 export interface SocketServerDeps {
   readonly config: RealtimeConfig;
-  readonly store: Store;
+  readonly sessions: Sessions;
   readonly bus: RealtimeBus;
-  readonly lifecycle: SessionLifecycle;
-  readonly tickets: TicketSigner;
-  readonly clock: Clock;
   readonly logger: Logger;
 }
 
@@ -82,18 +76,22 @@ export class RealtimeSocketServer {
     socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'http://localhost');
     const sessionMatch = SESSION_PATH.exec(url.pathname);
-    const target =
+    const target: SocketTarget | undefined =
       sessionMatch?.[1] !== undefined
-        ? ({ kind: 'session', sessionId: Number(sessionMatch[1]) } as const)
+        ? { kind: 'session', sessionId: Number(sessionMatch[1]) }
         : url.pathname === WATCH_PATH
-          ? ({ kind: 'watch' } as const)
+          ? { kind: 'watch' }
           : undefined;
-    const ticket = url.searchParams.get(TICKET_QUERY_PARAM);
-    const { store, tickets, clock } = this.#deps;
-    authorizeUpgrade({ target, ticket, store, tickets, now: clock() })
-      .then((admission) => {
-        if (this.#closing) throw new ServiceUnavailableError(1);
-        this.#wss.handleUpgrade(req, socket, head, (ws) => this.#open(ws, admission));
+    if (!target) {
+      reject(socket, notFound('No such route.'), this.#deps.logger);
+      return;
+    }
+    this.#deps.sessions
+      .admit(target, url.searchParams.get(TICKET_QUERY_PARAM))
+      .then((admitted) => {
+        if (!admitted.ok) return reject(socket, admitted, this.#deps.logger);
+        if (this.#closing) return reject(socket, unavailable(1), this.#deps.logger);
+        this.#wss.handleUpgrade(req, socket, head, (ws) => this.#open(ws, admitted.value));
       })
       .catch((error: unknown) => reject(socket, error, this.#deps.logger));
   }
@@ -115,21 +113,17 @@ export class RealtimeSocketServer {
   }
 
   #open(ws: WebSocket, admission: Admission): void {
-    const { config, store, lifecycle, clock, logger } = this.#deps;
+    const { config, sessions, logger } = this.#deps;
     const common = {
-      store,
-      clock,
+      sessions,
       heartbeatIntervalSeconds: heartbeatIntervalOf(config),
       maxBufferedBytes: config.maxBufferedBytes,
     };
     if (admission.kind === 'session') {
       const socket = new SessionSocket(ws, {
         ...common,
-        sessionId: admission.sessionId,
-        role: admission.role,
-        principalId: admission.principalId,
-        lifecycle,
-        logger: logger.child({ session_id: admission.sessionId, role: admission.role }),
+        admission,
+        logger: logger.child({ session_id: admission.sessionId, side: admission.actor.kind }),
         heartbeatWriteSeconds: config.heartbeatWriteSeconds,
         signalsPerMinute: config.signalsPerMinute,
       });
@@ -137,10 +131,10 @@ export class RealtimeSocketServer {
     } else {
       const socket = new WatchSocket(ws, {
         ...common,
-        agentId: admission.agentId,
-        logger: logger.child({ agent_id: admission.agentId, watch: true }),
+        agent: admission.actor,
+        logger: logger.child({ agent_id: admission.actor.agentId, watch: true }),
       });
-      track(this.#watchers, admission.agentId, socket);
+      track(this.#watchers, admission.actor.agentId, socket);
     }
   }
 
@@ -181,11 +175,13 @@ export function heartbeatIntervalOf(config: RealtimeConfig): number {
   );
 }
 
-/** Answers a refused upgrade in the API's error envelope, then hangs up. */
-function reject(socket: Duplex, error: unknown, logger: Logger): void {
-  const apiError =
-    error instanceof ApiError ? error : new ServiceUnavailableError(1, { cause: error });
-  if (!(error instanceof ApiError)) logger.warn({ err: error }, 'websocket upgrade failed');
+/**
+ * Answers a refused upgrade in the API's error envelope, then hangs up. The failure becomes an
+ * ApiError the same way an HTTP request's does.
+ */
+function reject(socket: Duplex, failure: unknown, logger: Logger): void {
+  const apiError = toApiError(failure);
+  if (apiError.status >= 500) logger.warn({ err: failure }, 'websocket upgrade failed');
   if (!socket.writable) {
     socket.destroy();
     return;

@@ -1,10 +1,9 @@
 import { ClientWatchFrame, type AgentRealtimeSession } from '@agentmc/contract';
 import type { WebSocket } from 'ws';
-import type { Clock } from '../domain/clock.js';
-import { toSessionResource } from '../http/serialize.js';
+import type { RealtimeEvent } from '../events/bus.js';
 import type { Logger } from '../logger.js';
-import type { Store } from '../store/store.js';
-import type { RealtimeEvent } from './bus.js';
+import type { AgentActor } from '../sessions/actor.js';
+import type { Sessions } from '../sessions/sessions.js';
 import { parseFrame } from './frames.js';
 import { Peer } from './peer.js';
 
@@ -14,9 +13,8 @@ const BACKLOG_LIMIT = 100;
 const SEEN_LIMIT = 1_000;
 
 export interface WatchSocketOptions {
-  readonly agentId: number;
-  readonly store: Store;
-  readonly clock: Clock;
+  readonly agent: AgentActor;
+  readonly sessions: Sessions;
   readonly logger: Logger;
   readonly heartbeatIntervalSeconds: number;
   readonly maxBufferedBytes: number;
@@ -35,7 +33,7 @@ export class WatchSocket {
   #started = false;
 
   constructor(ws: WebSocket, options: WatchSocketOptions) {
-    this.agentId = options.agentId;
+    this.agentId = options.agent.agentId;
     this.#o = options;
     this.peer = new Peer(ws, {
       maxBufferedBytes: options.maxBufferedBytes,
@@ -59,8 +57,8 @@ export class WatchSocket {
     }
     // The event was too large to carry the session: read it.
     this.peer.enqueue(async () => {
-      const row = await this.#o.store.findSession(event.sessionId);
-      if (row?.status === 'requested') this.#push(toSessionResource(row));
+      const session = await this.#o.sessions.current(event.sessionId);
+      if (session?.status === 'requested') this.#push(session);
     });
   }
 
@@ -75,12 +73,8 @@ export class WatchSocket {
   }
 
   async #pushBacklog(): Promise<void> {
-    const rows = await this.#o.store.listRequestedSessions({
-      agentId: this.agentId,
-      now: this.#o.clock(),
-      limit: BACKLOG_LIMIT,
-    });
-    for (const row of rows) this.#push(toSessionResource(row));
+    const waiting = await this.#o.sessions.waitingFor(this.#o.agent, BACKLOG_LIMIT);
+    for (const session of waiting) this.#push(session);
   }
 
   #push(session: AgentRealtimeSession): void {
@@ -96,7 +90,7 @@ export class WatchSocket {
   async #handle(text: string): Promise<void> {
     const parsed = parseFrame(ClientWatchFrame, text);
     if (!parsed.ok) {
-      this.peer.sendError('validation.failed', parsed.message, { details: parsed.details });
+      this.peer.sendError(parsed.failure);
       return;
     }
     const { nonce } = parsed.frame;

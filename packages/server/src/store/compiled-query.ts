@@ -20,7 +20,10 @@ export function prepareQuery<P extends Params, R>(
   db: Kysely<any>,
   kinds: Kinds<P>,
   build: (params: P) => Compilable<R>,
-): { execute(params: P): Promise<R[]> } {
+): {
+  /** Runs the query with these values, on `executor` (a transaction) or the database. */
+  execute(params: P, executor?: Kysely<any>): Promise<R[]>;
+} {
   const names = Object.keys(kinds) as (keyof P)[];
   const standIns = new Map<unknown, keyof P>();
   const sample = {} as Record<keyof P, number | string>;
@@ -38,11 +41,11 @@ export function prepareQuery<P extends Params, R>(
     throw new Error(`prepareQuery: parameters never used by the query: ${missing.join(', ')}`);
   }
   return {
-    async execute(params: P): Promise<R[]> {
+    async execute(params: P, executor: Kysely<any> = db): Promise<R[]> {
       const parameters = positions.map((name, i) =>
         name === undefined ? compiled.parameters[i] : params[name],
       );
-      const result = await db.executeQuery<R>({ ...compiled, parameters });
+      const result = await executor.executeQuery<R>({ ...compiled, parameters });
       return result.rows;
     },
   };

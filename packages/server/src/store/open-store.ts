@@ -6,6 +6,8 @@ import pg from 'pg';
 import type { Database } from './schema.js';
 import { migrateToLatest } from './migrations/index.js';
 import { KyselyStore } from './kysely-store.js';
+import type { SqlDialect } from './migrations/index.js';
+import type { Store } from './store.js';
 
 export interface OpenStoreOptions {
   /** `postgres://…` (or `postgresql://…`) for PostgreSQL; anything else is a SQLite file path. */
@@ -29,25 +31,32 @@ export function isPostgresUrl(url: string): boolean {
  *
  * @example
  * const store = await openStore({ databaseUrl: './data/agentmc.sqlite' });
- * const team = await store.createTeam({ name: 'Acme', now: Math.floor(Date.now() / 1000) });
+ * const team = await store.identity.createTeam({ name: 'Acme', now: Math.floor(Date.now() / 1000) });
  */
-export async function openStore(options: OpenStoreOptions): Promise<KyselyStore> {
-  const store = isPostgresUrl(options.databaseUrl) ? openPostgres(options) : openSqlite(options);
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  const { db, dialect } = isPostgresUrl(options.databaseUrl)
+    ? openPostgres(options)
+    : openSqlite(options);
   if (options.migrate !== false) {
     try {
-      if (options.schema && store.dialect === 'postgres') await createSchema(store, options.schema);
+      if (options.schema && dialect === 'postgres') await createSchema(db, options.schema);
       const schema =
-        store.dialect === 'postgres' ? (options.schema ?? (await currentSchema(store))) : undefined;
-      await migrateToLatest(store.db, store.dialect, schema);
+        dialect === 'postgres' ? (options.schema ?? (await currentSchema(db))) : undefined;
+      await migrateToLatest(db, dialect, schema);
     } catch (error) {
-      await store.close();
+      await db.destroy();
       throw error;
     }
   }
-  return store;
+  return new KyselyStore(db, dialect);
 }
 
-function openSqlite(options: OpenStoreOptions): KyselyStore {
+interface Opened {
+  readonly db: Kysely<Database>;
+  readonly dialect: SqlDialect;
+}
+
+function openSqlite(options: OpenStoreOptions): Opened {
   const file = options.databaseUrl.replace(/^sqlite:(\/\/)?/i, '');
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const database = new SqliteDatabase(file);
@@ -60,7 +69,7 @@ function openSqlite(options: OpenStoreOptions): KyselyStore {
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: withStatementCache(database) }),
   });
-  return new KyselyStore(db, 'sqlite');
+  return { db, dialect: 'sqlite' };
 }
 
 /**
@@ -99,7 +108,7 @@ const pgTypes = {
   },
 };
 
-function openPostgres(options: OpenStoreOptions): KyselyStore {
+function openPostgres(options: OpenStoreOptions): Opened {
   const schema = options.schema;
   const pool = new pg.Pool({
     connectionString: options.databaseUrl,
@@ -114,20 +123,18 @@ function openPostgres(options: OpenStoreOptions): KyselyStore {
   pool.on('error', (error) => options.onBackgroundError?.(error));
   const dialect = new PostgresDialect({ pool });
   const db = new Kysely<Database>({ dialect });
-  return new KyselyStore(db, 'postgres');
+  return { db, dialect: 'postgres' };
 }
 
-async function currentSchema(store: KyselyStore): Promise<string> {
-  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(
-    store.db,
-  );
+async function currentSchema(db: Kysely<Database>): Promise<string> {
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
   return rows[0]?.schema ?? 'public';
 }
 
 /** `create schema if not exists`, tolerating the replica that created it a moment earlier. */
-async function createSchema(store: KyselyStore, schema: string): Promise<void> {
+async function createSchema(db: Kysely<Database>, schema: string): Promise<void> {
   try {
-    await sql`create schema if not exists ${sql.id(schema)}`.execute(store.db);
+    await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
   } catch (error) {
     // Two replicas starting together can both pass the "not exists" check; the loser gets a
     // unique violation on the catalog (23505) or "duplicate schema" (42P06). Either way the

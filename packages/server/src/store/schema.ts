@@ -75,6 +75,16 @@ export interface RealtimeSignalsTable {
   created_at: EpochSeconds;
 }
 
+/** The cross-process event log (see `EventLog`): short-lived, pruned after a minute. */
+export interface RealtimeEventsTable {
+  id: Generated<number>;
+  /** The process that published the event, so that it skips its own when tailing. */
+  origin: string;
+  /** The event as JSON text. */
+  payload: string;
+  created_at: EpochSeconds;
+}
+
 export interface Database {
   teams: TeamsTable;
   users: UsersTable;
@@ -82,6 +92,7 @@ export interface Database {
   api_keys: ApiKeysTable;
   realtime_sessions: RealtimeSessionsTable;
   realtime_signals: RealtimeSignalsTable;
+  realtime_events: RealtimeEventsTable;
 }
 
 export type SessionRow = Selectable<RealtimeSessionsTable>;
@@ -91,3 +102,4 @@ export type User = Selectable<UsersTable>;
 export type Agent = Selectable<AgentsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type SignalRow = Selectable<RealtimeSignalsTable>;
+export type EventRow = Selectable<RealtimeEventsTable>;

@@ -1,6 +1,6 @@
 import type { SessionStatus, SignalSender } from '@agentmc/contract';
-import type { Agent, ApiKeyRow, SessionRow, SignalRow, Team, User } from './schema.js';
 import type { SqlDialect } from './migrations/index.js';
+import type { Agent, ApiKeyRow, EventRow, SessionRow, SignalRow, Team, User } from './schema.js';
 
 /** The caller behind an API key, as the auth layer needs it. */
 export interface Principal {
@@ -12,23 +12,53 @@ export interface Principal {
   readonly agentDisabled: boolean;
 }
 
-/** What a claim did, decided by one conditional UPDATE and, only on failure, one read. */
+/** Teams, people, agents and their API keys. */
+export interface IdentityStore {
+  findPrincipalByKeyHash(keyHash: string): Promise<Principal | undefined>;
+  createTeam(input: { name: string; now: number }): Promise<Team>;
+  /** Undefined when the team does not exist. */
+  createUser(input: { teamId: number; name: string; now: number }): Promise<User | undefined>;
+  /** Undefined when the team does not exist. */
+  createAgent(input: { teamId: number; name: string; now: number }): Promise<Agent | undefined>;
+  findAgent(id: number): Promise<Agent | undefined>;
+  findUser(id: number): Promise<User | undefined>;
+  setAgentDisabled(input: {
+    agentId: number;
+    disabled: boolean;
+    now: number;
+  }): Promise<Agent | undefined>;
+  /** Undefined when the key's owner does not exist. */
+  createApiKey(input: {
+    principal: { agentId: number } | { userId: number };
+    prefix: string;
+    keyHash: string;
+    now: number;
+  }): Promise<ApiKeyRow | undefined>;
+  revokeApiKey(input: { keyId: number; now: number }): Promise<ApiKeyRow | undefined>;
+}
+
+/** A session that changed status, and the `session.status` signal written with the change. */
+export interface StatusChange {
+  readonly session: SessionRow;
+  /** Undefined only if a signal for this status already existed (it is written once). */
+  readonly signal: SignalRow | undefined;
+}
+
+/** What a claim did: won it (the change and its signal in one transaction), or lost it. */
 export type ClaimOutcome =
-  /** `replayed`: the same claimer repeated a claim it had already won; nothing changed. */
-  | { readonly kind: 'claimed'; readonly session: SessionRow; readonly replayed?: boolean }
-  | { readonly kind: 'not_found' }
-  | { readonly kind: 'other_agent' }
-  /** `changed`: this claim is what marked the session expired. */
-  | { readonly kind: 'expired'; readonly session: SessionRow; readonly changed?: boolean }
-  | { readonly kind: 'not_claimable'; readonly session: SessionRow };
+  | { readonly kind: 'claimed'; readonly change: StatusChange }
+  /** The conditional UPDATE matched nothing; `session` is the row as it is now, if any. */
+  | { readonly kind: 'lost'; readonly session: SessionRow | undefined };
 
 export interface ClaimInput {
   readonly sessionId: number;
   readonly teamId: number;
   readonly agentId: number;
   readonly now: number;
-  /** The claimer's Idempotency-Key: the same key repeats a won claim instead of a 409. */
+  /** The claimer's Idempotency-Key, kept so that the same claimer can repeat its claim. */
   readonly claimKey: string | null;
+  /** The reason the `session.status` signal gives. */
+  readonly reason: string;
 }
 
 export interface CreateSessionInput {
@@ -40,34 +70,18 @@ export interface CreateSessionInput {
   readonly now: number;
 }
 
-export interface AppendSignalInput {
-  readonly sessionId: number;
-  readonly sender: SignalSender;
-  readonly type: string;
-  /** Any JSON value the contract allows: an object, an array or null. */
-  readonly payload: unknown;
-  readonly idempotencyKey: string | null;
-  readonly now: number;
-  /** The session must be in one of these statuses; null for the server's own signals. */
-  readonly openStatuses: readonly SessionStatus[] | null;
-}
-
-/** What sending a signal did: wrote it, found the first one with its key, or found no open session. */
-export type AppendSignalOutcome =
-  | { readonly kind: 'created'; readonly signal: SignalRow }
-  | { readonly kind: 'replayed'; readonly signal: SignalRow }
-  | { readonly kind: 'not_open'; readonly session: SessionRow | undefined };
-
-/** One status change, decided by one conditional UPDATE. */
+/** One status change, decided by one conditional UPDATE, written with its status signal. */
 export interface TransitionInput {
   readonly sessionId: number;
   readonly from: readonly SessionStatus[];
   readonly to: SessionStatus;
   readonly now: number;
-  /** Kept as the session's close reason when it ends. */
-  readonly reason?: string | null;
+  /** Why: the status signal's reason, and the session's close reason when it ends. */
+  readonly reason: string;
   /** Only if the session is this agent's. */
   readonly agentId?: number;
+  /** Only if the session's `expires_at` is at or before this instant. */
+  readonly expiredBy?: number;
 }
 
 /** The sweeper's deadlines: anything at or before them has waited too long. */
@@ -77,87 +91,104 @@ export interface SweepInput {
   readonly connectDeadline: number;
   /** Active, and the agent last heard from at or before this → failed. */
   readonly heartbeatDeadline: number;
+  /** The reasons each kind of ending gives. */
+  readonly reasons: { expired: string; neverConnected: string; heartbeatLost: string };
 }
 
-/** Sessions the sweep ended, each reported by exactly one sweeper however many run. */
-export interface SweepOutcome {
-  readonly expired: SessionRow[];
-  readonly neverConnected: SessionRow[];
-  readonly heartbeatLost: SessionRow[];
-}
-
-/**
- * Everything the server and the CLI persist. One implementation serves SQLite and PostgreSQL;
- * every state change is a single conditional statement, so replicas need no locks.
- */
-export interface Store {
-  readonly dialect: SqlDialect;
-
-  findPrincipalByKeyHash(keyHash: string): Promise<Principal | undefined>;
-
-  listRequestedSessions(input: {
-    agentId: number;
-    now: number;
-    limit: number;
-  }): Promise<SessionRow[]>;
-  claimSession(input: ClaimInput): Promise<ClaimOutcome>;
-  /** Creates a requested session, or returns undefined when the agent is not in the team. */
-  createSession(input: CreateSessionInput): Promise<SessionRow | undefined>;
-  findSession(id: number): Promise<SessionRow | undefined>;
-
-  createTeam(input: { name: string; now: number }): Promise<Team>;
-  createUser(input: { teamId: number; name: string; now: number }): Promise<User | undefined>;
-  createAgent(input: { teamId: number; name: string; now: number }): Promise<Agent | undefined>;
-  findAgent(id: number): Promise<Agent | undefined>;
-  findUser(id: number): Promise<User | undefined>;
-  setAgentDisabled(input: {
-    agentId: number;
-    disabled: boolean;
-    now: number;
-  }): Promise<Agent | undefined>;
-  createApiKey(input: {
-    principal: { agentId: number } | { userId: number };
-    prefix: string;
-    keyHash: string;
-    now: number;
-  }): Promise<ApiKeyRow | undefined>;
-  revokeApiKey(input: { keyId: number; now: number }): Promise<ApiKeyRow | undefined>;
-
+/** Realtime sessions. Every status change is one conditional UPDATE plus its status signal. */
+export interface SessionStore {
+  /** The agent's requested, unexpired sessions, newest first. */
+  listRequested(input: { agentId: number; now: number; limit: number }): Promise<SessionRow[]>;
   /** The person's own sessions, newest first. */
-  listUserSessions(input: {
+  listForUser(input: {
     userId: number;
     status?: SessionStatus | undefined;
     limit: number;
   }): Promise<SessionRow[]>;
+  /** Creates a requested session, or returns undefined when the agent is not in the team. */
+  create(input: CreateSessionInput): Promise<SessionRow | undefined>;
+  find(id: number): Promise<SessionRow | undefined>;
+  /**
+   * The claim: of any number of concurrent claims exactly one matches `status = 'requested'`,
+   * and it writes its status signal in the same transaction, so a crash never leaves a claimed
+   * session without its signal.
+   */
+  claim(input: ClaimInput): Promise<ClaimOutcome>;
   /** Changes a session's status if it is in one of `from`; undefined when it was not. */
-  transitionSession(input: TransitionInput): Promise<SessionRow | undefined>;
+  transition(input: TransitionInput): Promise<StatusChange | undefined>;
   /** Notes that one side was heard from; never moves a heartbeat backwards. */
   recordHeartbeat(input: {
     sessionId: number;
     side: 'agent' | 'browser';
     now: number;
   }): Promise<void>;
-  /** Ends abandoned sessions: expired requests, agents that never came or went silent. */
-  sweepSessions(input: SweepInput): Promise<SweepOutcome>;
+  /**
+   * Ends abandoned sessions: expired requests, agents that never came or went silent. Each row
+   * leaves its status once, so of several sweepers exactly one reports it.
+   */
+  sweep(input: SweepInput): Promise<StatusChange[]>;
+}
 
+export interface AppendSignalInput {
+  readonly sessionId: number;
+  readonly sender: SignalSender;
+  readonly type: string;
+  /** Any JSON value the contract allows: an object, an array or null. */
+  readonly payload: unknown;
+  readonly idempotencyKey: string | null;
+  readonly now: number;
+  /** The session must be in one of these statuses. */
+  readonly openStatuses: readonly SessionStatus[];
+}
+
+/** What sending a signal did: wrote it, found the first one with its key, or found no open session. */
+export type AppendSignalOutcome =
+  | { readonly kind: 'created'; readonly signal: SignalRow }
+  | { readonly kind: 'replayed'; readonly signal: SignalRow }
+  | { readonly kind: 'not_open'; readonly session: SessionRow | undefined };
+
+/** The signals of sessions, each with a gap-free per-session `seq`. */
+export interface SignalStore {
   /**
    * Writes a signal with the session's next seq, in one statement: of two concurrent writers
    * only one can take a seq, and the other retries with the next.
    */
-  appendSignal(input: AppendSignalInput): Promise<AppendSignalOutcome>;
+  append(input: AppendSignalInput): Promise<AppendSignalOutcome>;
   /** Signals with an id above `afterId`, in seq order. */
-  listSignals(input: { sessionId: number; afterId: number; limit: number }): Promise<SignalRow[]>;
+  list(input: { sessionId: number; afterId: number; limit: number }): Promise<SignalRow[]>;
   /** Signals with a seq above `afterSeq`, in seq order. */
-  listSignalsAfterSeq(input: {
-    sessionId: number;
-    afterSeq: number;
-    limit: number;
-  }): Promise<SignalRow[]>;
+  listAfterSeq(input: { sessionId: number; afterSeq: number; limit: number }): Promise<SignalRow[]>;
   /** The session's newest signal, if any. */
-  lastSignal(sessionId: number): Promise<{ id: number; seq: number } | undefined>;
+  last(sessionId: number): Promise<{ id: number; seq: number } | undefined>;
   /** The highest seq among the session's signals with an id up to `signalId` (0: none). */
   seqThrough(input: { sessionId: number; signalId: number }): Promise<number>;
+}
 
+/**
+ * A short-lived log of realtime events, for processes that share one database file and no
+ * other channel (SQLite): each appends what it publishes and tails what the others did.
+ */
+export interface EventLog {
+  /** Appends events in one transaction. */
+  append(events: readonly { origin: string; payload: string; now: number }[]): Promise<void>;
+  /** Events after `afterId` written by other origins, oldest first. */
+  after(input: { afterId: number; exceptOrigin: string; limit: number }): Promise<EventRow[]>;
+  /** The newest event's id (0: none). */
+  lastId(): Promise<number>;
+  /** Deletes events written before an instant. */
+  prune(before: number): Promise<void>;
+}
+
+/**
+ * Everything the server and the CLI persist, by aggregate. One implementation serves SQLite and
+ * PostgreSQL; every state change is a single conditional statement, so replicas need no locks.
+ */
+export interface Store {
+  readonly dialect: SqlDialect;
+  readonly identity: IdentityStore;
+  readonly sessions: SessionStore;
+  readonly signals: SignalStore;
+  readonly events: EventLog;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -2,13 +2,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import type { Database } from '../store/schema.js';
 import { createApp, listen, type AppConfig } from '../app.js';
-import { generateApiKey } from '../domain/api-keys.js';
-import { systemClock, type Clock } from '../domain/clock.js';
-import { PgBus } from '../realtime/pg-bus.js';
+import { busFor } from '../events/open-bus.js';
+import { generateApiKey } from '../lib/api-keys.js';
+import { systemClock, type Clock } from '../lib/clock.js';
 import type { Realtime } from '../realtime/realtime.js';
-import type { KyselyStore } from '../store/kysely-store.js';
+import type { Sessions } from '../sessions/sessions.js';
+import type { Store } from '../store/store.js';
 import { createLogger } from '../logger.js';
 import { openStore } from '../store/open-store.js';
 
@@ -153,6 +157,28 @@ export function tempSqliteUrl(label = 'agentmc'): string {
   return path.join(dir, 'test.sqlite');
 }
 
+/**
+ * A Kysely connection of the test's own to a test database (the server's store keeps its
+ * handle private), for raw SQL checks. The caller destroys it.
+ */
+export function inspectDatabase(database: TestDatabase): Kysely<Database> {
+  if (database.kind === 'sqlite') {
+    return new Kysely<Database>({
+      dialect: new SqliteDialect({ database: new SqliteDatabase(database.databaseUrl) }),
+    });
+  }
+  const pool = new pg.Pool({
+    connectionString: database.databaseUrl,
+    max: 2,
+    types: {
+      getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+        oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text'),
+    },
+    ...(database.schema ? { options: `-c search_path="${database.schema}"` } : {}),
+  });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
 export interface Fixtures {
   team(name?: string): Promise<{ id: number }>;
   user(teamId: number, name?: string): Promise<{ id: number; key: string; keyId: number }>;
@@ -170,11 +196,11 @@ export interface Fixtures {
 }
 
 /** Creates teams, people, agents, keys and sessions the way the admin CLI does. */
-export function fixtures(store: KyselyStore, clock: Clock = systemClock): Fixtures {
+export function fixtures(store: Store, clock: Clock = systemClock): Fixtures {
   let counter = 0;
   const key = async (principal: { agentId: number } | { userId: number }) => {
     const generated = generateApiKey();
-    const row = await store.createApiKey({
+    const row = await store.identity.createApiKey({
       principal,
       prefix: generated.prefix,
       keyHash: generated.hash,
@@ -184,22 +210,22 @@ export function fixtures(store: KyselyStore, clock: Clock = systemClock): Fixtur
     return { key: generated.key, keyId: row.id };
   };
   return {
-    team: (name = `team-${++counter}`) => store.createTeam({ name, now: clock() }),
+    team: (name = `team-${++counter}`) => store.identity.createTeam({ name, now: clock() }),
     async user(teamId, name = `user-${++counter}`) {
-      const user = await store.createUser({ teamId, name, now: clock() });
+      const user = await store.identity.createUser({ teamId, name, now: clock() });
       if (!user) throw new Error('fixture: team missing');
       return { id: user.id, ...(await key({ userId: user.id })) };
     },
     async agent(teamId, name = `agent-${++counter}`) {
-      const agent = await store.createAgent({ teamId, name, now: clock() });
+      const agent = await store.identity.createAgent({ teamId, name, now: clock() });
       if (!agent) throw new Error('fixture: team missing');
       return { id: agent.id, ...(await key({ agentId: agent.id })) };
     },
     agentKey: (agentId) => key({ agentId }),
     async session({ agentId, userId = null, ttlSeconds = 600, meta = null, now = clock() }) {
-      const agent = await store.findAgent(agentId);
+      const agent = await store.identity.findAgent(agentId);
       if (!agent) throw new Error('fixture: agent missing');
-      const session = await store.createSession({
+      const session = await store.sessions.create({
         teamId: agent.team_id,
         agentId,
         requestedByUserId: userId,
@@ -217,13 +243,19 @@ export interface TestServer {
   /** `http://127.0.0.1:PORT/api/v1` */
   readonly baseUrl: string;
   readonly origin: string;
-  readonly store: KyselyStore;
+  readonly store: Store;
   readonly clock: Clock;
   readonly databaseUrl: string;
   readonly database: TestDatabase;
   readonly fixtures: Fixtures;
-  /** The websockets, lifecycle and sweeper: `realtime.sweep()` ends abandoned sessions now. */
+  /** The sessions layer every transport calls. */
+  readonly sessions: Sessions;
+  /** The websocket transport. */
   readonly realtime: Realtime;
+  /** Ends abandoned sessions now, as the sweeper's timer would. */
+  sweep(): Promise<number>;
+  /** A connection of the test's own to the server's database, for raw SQL checks. */
+  inspect(): Kysely<Database>;
   close(): Promise<void>;
 }
 
@@ -255,11 +287,8 @@ export async function startTestServer(
     await database.drop().catch(() => undefined);
     throw error;
   });
-  const bus =
-    database.kind === 'postgres'
-      ? new PgBus({ connectionString: databaseUrl, schema: database.schema, logger: silentLogger })
-      : undefined;
-  await bus?.start();
+  const bus = busFor(store, { databaseUrl, schema: database.schema, logger: silentLogger });
+  await bus.start();
   const app = createApp(
     {
       sessionTtlSeconds: 600,
@@ -269,9 +298,10 @@ export async function startTestServer(
       ...options.config,
       realtime: { ticketSecret: TEST_TICKET_SECRET, ...options.config?.realtime },
     },
-    { store, clock, ...(bus ? { bus } : {}) },
+    { store, clock, bus },
   );
   const running = await listen(app, { port: 0, host: '127.0.0.1', shutdownGraceSeconds: 1 });
+  let inspector: Kysely<Database> | undefined;
   return {
     baseUrl: `${running.origin}/api/v1`,
     origin: running.origin,
@@ -280,10 +310,14 @@ export async function startTestServer(
     databaseUrl,
     database,
     fixtures: fixtures(store, clock),
+    sessions: app.sessions,
     realtime: app.realtime,
+    sweep: () => app.sweeper.tick(),
+    inspect: () => (inspector ??= inspectDatabase(database)),
     async close() {
+      await inspector?.destroy();
       await running.close();
-      await bus?.close();
+      await bus.close();
       await store.close();
       if (ownsDatabase) await database.drop();
     },

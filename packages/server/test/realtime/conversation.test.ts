@@ -93,7 +93,7 @@ describe.each(await storeKinds())('a realtime conversation, end to end (%s)', (k
     // The agent's connection drops. Nothing ends the session but a deliberate close.
     const lastSeen = reply;
     await agent.drop();
-    await w.server.realtime.sweep();
+    await w.server.sweep();
     expect((await w.person('GET', `/realtime/sessions/${requested.id}`)).body.data.status).toBe(
       'active',
     );

@@ -78,7 +78,7 @@ describe.each(await storeKinds())('signals over a socket, at 3 a minute (%s)', (
     const error = await browser.next('error');
     expect(error).toMatchObject({ idempotency_key: 'k-4', error: { code: 'rate_limited' } });
     expect((error.error.details as { retry_after: number }).retry_after).toBeGreaterThanOrEqual(1);
-    const keys = (await w.server.store.listSignals({ sessionId: id, afterId: 0, limit: 50 }))
+    const keys = (await w.server.store.signals.list({ sessionId: id, afterId: 0, limit: 50 }))
       .map((s) => s.idempotency_key)
       .filter((k) => k?.startsWith('k-'));
     expect(keys).toEqual(['k-1', 'k-2', 'k-3']);

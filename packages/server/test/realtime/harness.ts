@@ -219,7 +219,7 @@ export function worldOn(
 /**
  * A new server over a new database for every test, with a manual clock at {@link T0}, one
  * team, one person and one agent. The sweeper's timer is effectively off: tests call
- * `server.realtime.sweep()` after moving the clock.
+ * `server.sweep()` after moving the clock.
  */
 export function useWorld(kind: StoreKind, config: Partial<AppConfig> = {}) {
   let world: World | undefined;

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { channelFor, LISTENER_APPLICATION_NAME } from '../../src/realtime/pg-bus.js';
+import { channelFor, LISTENER_APPLICATION_NAME } from '../../src/events/pg-bus.js';
 import {
   PG_TEST_URL,
   manualClock,
@@ -143,7 +143,7 @@ describe.runIf(kinds.includes('postgres'))('two replicas on PostgreSQL', () => {
     await agent.next('ready');
 
     a.clock.advance(60);
-    const swept = await Promise.all([a.server.realtime.sweep(), b.server.realtime.sweep()]);
+    const swept = await Promise.all([a.server.sweep(), b.server.sweep()]);
     expect(swept[0] + swept[1]).toBe(1);
     for (const side of [browser, agent]) {
       expect(

@@ -24,7 +24,7 @@ describe.each(await storeKinds())('shutting down (%s)', (kind) => {
       expect((await socket.closed).code).toBe(SOCKET_CLOSE_CODES.goingAway);
     }
     await closing;
-    expect((await stored.findSession(id))?.status).toBe('active');
+    expect((await stored.sessions.find(id))?.status).toBe('active');
     await server.close();
   });
 });

@@ -136,7 +136,7 @@ describe.each(await storeKinds())('signals over HTTP (%s)', (kind) => {
     const requested = await request(w);
     const outcomes = await Promise.all(
       Array.from({ length: 200 }, (_, i) =>
-        w.server.store.appendSignal({
+        w.server.store.signals.append({
           sessionId: requested.id,
           sender: i % 2 ? 'agent' : 'browser',
           type: 'n',
@@ -145,14 +145,14 @@ describe.each(await storeKinds())('signals over HTTP (%s)', (kind) => {
           // the twenty of them, however they race.
           idempotencyKey: i % 10 === 0 ? 'same' : null,
           now: w.clock(),
-          openStatuses: null,
+          openStatuses: ['requested', 'claimed', 'active'],
         }),
       ),
     );
     const created = outcomes.filter((o) => o.kind === 'created');
     expect(created.length).toBe(180 + 1);
     expect(outcomes.filter((o) => o.kind === 'replayed')).toHaveLength(19);
-    const all = await w.server.store.listSignals({
+    const all = await w.server.store.signals.list({
       sessionId: requested.id,
       afterId: 0,
       limit: 500,

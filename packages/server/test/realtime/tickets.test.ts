@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { storeKinds } from '../../src/testing/index.js';
+import { TicketSigner } from '../../src/index.js';
+import { TEST_TICKET_SECRET, storeKinds } from '../../src/testing/index.js';
 import { TestSocket, claim, expectRefused, request, useWorld } from './harness.js';
 
 /** The same socket URL with another ticket. */
@@ -72,7 +73,7 @@ describe.each(await storeKinds())('websocket tickets (%s)', (kind) => {
     const unclaimed = await request(w);
     // A ticket the agent could only have for a claimed session; forged here by the server's
     // own signer to show the socket checks the status too.
-    const { token } = w.server.realtime.tickets.issue(
+    const { token } = new TicketSigner({ secret: TEST_TICKET_SECRET, ttlSeconds: 60 }).issue(
       {
         kind: 'session',
         role: 'agent',
@@ -93,7 +94,7 @@ describe.each(await storeKinds())('websocket tickets (%s)', (kind) => {
     const w = world();
     const requested = await request(w);
     const teammate = await w.server.fixtures.user(w.team.id);
-    const { token } = w.server.realtime.tickets.issue(
+    const { token } = new TicketSigner({ secret: TEST_TICKET_SECRET, ttlSeconds: 60 }).issue(
       {
         kind: 'session',
         role: 'browser',

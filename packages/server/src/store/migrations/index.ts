@@ -2,6 +2,7 @@ import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } fr
 import type { SqlDialect } from './dialect.js';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-realtime-signals.js';
+import * as m0003 from './0003-realtime-events.js';
 
 export type { SqlDialect } from './dialect.js';
 
@@ -11,6 +12,7 @@ type VersionedMigration = { up(db: Kysely<unknown>, dialect: SqlDialect): Promis
 const MIGRATIONS: Record<string, VersionedMigration> = {
   '0001-initial': m0001,
   '0002-realtime-signals': m0002,
+  '0003-realtime-events': m0003,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

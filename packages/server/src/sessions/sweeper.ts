@@ -1,5 +1,4 @@
 import type { Logger } from '../logger.js';
-import type { SessionLifecycle } from './lifecycle.js';
 
 /**
  * Ends abandoned sessions on a timer: requests nobody claimed in time, claims whose agent never
@@ -8,7 +7,7 @@ import type { SessionLifecycle } from './lifecycle.js';
  * injected clock, so tests move the clock and call {@link Sweeper.tick} instead of waiting.
  */
 export class Sweeper {
-  readonly #lifecycle: SessionLifecycle;
+  readonly #sessions: { sweep(): Promise<number> };
   readonly #logger: Logger;
   readonly #intervalMs: number;
   #timer: NodeJS.Timeout | undefined;
@@ -16,8 +15,12 @@ export class Sweeper {
   #last: Promise<number> = Promise.resolve(0);
   #busy = false;
 
-  constructor(options: { lifecycle: SessionLifecycle; logger: Logger; intervalSeconds: number }) {
-    this.#lifecycle = options.lifecycle;
+  constructor(options: {
+    sessions: { sweep(): Promise<number> };
+    logger: Logger;
+    intervalSeconds: number;
+  }) {
+    this.#sessions = options.sessions;
     this.#logger = options.logger;
     this.#intervalMs = options.intervalSeconds * 1000;
   }
@@ -41,7 +44,7 @@ export class Sweeper {
       .catch(() => 0)
       .then(() => {
         this.#busy = true;
-        return this.#lifecycle.sweep();
+        return this.#sessions.sweep();
       })
       .finally(() => {
         if (this.#last === run) this.#busy = false;

@@ -1,16 +1,11 @@
-import { SESSION_REASONS, type SessionStatus } from '@agentmc/contract';
-import { sql, type Kysely, type Updateable } from 'kysely';
-import type { Database, RealtimeSessionsTable, SessionRow, SignalRow } from './schema.js';
-import type {
-  AppendSignalInput,
-  AppendSignalOutcome,
-  SweepInput,
-  SweepOutcome,
-  TransitionInput,
-} from './store.js';
-
-// The realtime half of the store: sessions after the claim, and their signals. Plain functions
-// over Kysely, so that KyselyStore stays a list of one-line delegations.
+import {
+  SESSION_STATUS_SIGNAL_TYPE,
+  type SessionStatus,
+  type SessionStatusSignalPayload,
+} from '@agentmc/contract';
+import { sql, type Kysely } from 'kysely';
+import type { Database, SessionRow, SignalRow } from './schema.js';
+import type { AppendSignalInput, AppendSignalOutcome, SignalStore } from './store.js';
 
 /** Writers that lose the race for a seq retry; this many losses in a row is not a race. */
 const MAX_APPEND_ATTEMPTS = 50;
@@ -27,9 +22,13 @@ const SIGNAL_COLUMNS = [
   'created_at',
 ] as const;
 
+/** {@link SignalStore.append}, on any executor (a transaction's included). */
 export async function appendSignal(
   db: Kysely<Database>,
-  input: AppendSignalInput,
+  input: Omit<AppendSignalInput, 'openStatuses'> & {
+    /** Null for the server's own signals, which any status takes. */
+    readonly openStatuses: readonly SessionStatus[] | null;
+  },
 ): Promise<AppendSignalOutcome> {
   const payload = JSON.stringify(input.payload ?? null);
   for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
@@ -93,7 +92,7 @@ export async function appendSignal(
   throw new Error(`Could not append a signal to session ${input.sessionId}: seq contention`);
 }
 
-export function listSignals(
+function listSignals(
   db: Kysely<Database>,
   input: { sessionId: number; afterId: number; limit: number },
 ): Promise<SignalRow[]> {
@@ -107,7 +106,7 @@ export function listSignals(
     .execute();
 }
 
-export function listSignalsAfterSeq(
+function listSignalsAfterSeq(
   db: Kysely<Database>,
   input: { sessionId: number; afterSeq: number; limit: number },
 ): Promise<SignalRow[]> {
@@ -121,7 +120,7 @@ export function listSignalsAfterSeq(
     .execute();
 }
 
-export function lastSignal(db: Kysely<Database>, sessionId: number) {
+function lastSignal(db: Kysely<Database>, sessionId: number) {
   return db
     .selectFrom('realtime_signals')
     .select(['id', 'seq'])
@@ -131,7 +130,7 @@ export function lastSignal(db: Kysely<Database>, sessionId: number) {
     .executeTakeFirst();
 }
 
-export async function seqThrough(
+async function seqThrough(
   db: Kysely<Database>,
   input: { sessionId: number; signalId: number },
 ): Promise<number> {
@@ -146,101 +145,36 @@ export async function seqThrough(
   return row?.seq ?? 0;
 }
 
-export function transitionSession(
+/**
+ * Writes the `session.status` system signal of a status change. A session reaches each status at
+ * most once; the idempotency key keeps it to one signal each, so a repeat writes nothing.
+ */
+export async function appendStatusSignal(
   db: Kysely<Database>,
-  input: TransitionInput,
-): Promise<SessionRow | undefined> {
-  const set: Updateable<RealtimeSessionsTable> = { status: input.to, updated_at: input.now };
-  if (input.to === 'active') {
-    set.opened_at = input.now;
-    set.last_agent_heartbeat_at = input.now;
-  }
-  if (input.to === 'closed' || input.to === 'failed') {
-    set.closed_at = input.now;
-    set.close_reason = input.reason ?? null;
-  }
-  let update = db
-    .updateTable('realtime_sessions')
-    .set(set)
-    .where('id', '=', input.sessionId)
-    .where('status', 'in', [...input.from]);
-  if (input.agentId !== undefined) update = update.where('agent_id', '=', input.agentId);
-  return update.returningAll().executeTakeFirst();
+  session: SessionRow,
+  reason: string,
+  now: number,
+): Promise<SignalRow | undefined> {
+  const payload: SessionStatusSignalPayload = { status: session.status, reason };
+  const outcome = await appendSignal(db, {
+    sessionId: session.id,
+    sender: 'system',
+    type: SESSION_STATUS_SIGNAL_TYPE,
+    payload,
+    idempotencyKey: `status:${session.status}`,
+    now,
+    openStatuses: null,
+  });
+  return outcome.kind === 'created' ? outcome.signal : undefined;
 }
 
-const HEARTBEAT_STATUSES: readonly SessionStatus[] = ['requested', 'claimed', 'active'];
-
-export async function recordHeartbeat(
-  db: Kysely<Database>,
-  input: { sessionId: number; side: 'agent' | 'browser'; now: number },
-): Promise<void> {
-  const column = input.side === 'agent' ? 'last_agent_heartbeat_at' : 'last_browser_heartbeat_at';
-  await db
-    .updateTable('realtime_sessions')
-    .set({ [column]: input.now })
-    .where('id', '=', input.sessionId)
-    .where('status', 'in', [...HEARTBEAT_STATUSES])
-    .where((eb) => eb.or([eb(column, 'is', null), eb(column, '<', input.now)]))
-    .execute();
-}
-
-export async function sweepSessions(
-  db: Kysely<Database>,
-  input: SweepInput,
-): Promise<SweepOutcome> {
-  const { now } = input;
-  // Three conditional UPDATEs: each row leaves its status once, so of several sweepers (one
-  // per replica) exactly one gets it back and announces the change.
-  const expired = await db
-    .updateTable('realtime_sessions')
-    .set({ status: 'expired', updated_at: now })
-    .where('status', '=', 'requested')
-    .where('expires_at', '<=', now)
-    .returningAll()
-    .execute();
-  const neverConnected = await db
-    .updateTable('realtime_sessions')
-    .set({
-      status: 'failed',
-      closed_at: now,
-      close_reason: SESSION_REASONS.agentNeverConnected,
-      updated_at: now,
-    })
-    .where('status', '=', 'claimed')
-    .where('claimed_at', '<=', input.connectDeadline)
-    .returningAll()
-    .execute();
-  const heartbeatLost = await db
-    .updateTable('realtime_sessions')
-    .set({
-      status: 'failed',
-      closed_at: now,
-      close_reason: SESSION_REASONS.agentHeartbeatTimeout,
-      updated_at: now,
-    })
-    .where('status', '=', 'active')
-    .where((eb) =>
-      eb.or([
-        eb('last_agent_heartbeat_at', '<=', input.heartbeatDeadline),
-        eb.and([
-          eb('last_agent_heartbeat_at', 'is', null),
-          eb('opened_at', '<=', input.heartbeatDeadline),
-        ]),
-      ]),
-    )
-    .returningAll()
-    .execute();
-  return { expired, neverConnected, heartbeatLost };
-}
-
-export function listUserSessions(
-  db: Kysely<Database>,
-  input: { userId: number; status?: SessionStatus | undefined; limit: number },
-): Promise<SessionRow[]> {
-  let select = db
-    .selectFrom('realtime_sessions')
-    .selectAll()
-    .where('requested_by_user_id', '=', input.userId);
-  if (input.status !== undefined) select = select.where('status', '=', input.status);
-  return select.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(input.limit).execute();
+/** Signals over Kysely. */
+export function signalStore(db: Kysely<Database>): SignalStore {
+  return {
+    append: (input) => appendSignal(db, input),
+    list: (input) => listSignals(db, input),
+    listAfterSeq: (input) => listSignalsAfterSeq(db, input),
+    last: (sessionId) => lastSignal(db, sessionId),
+    seqThrough: (input) => seqThrough(db, input),
+  };
 }

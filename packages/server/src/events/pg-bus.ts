@@ -33,6 +33,8 @@ export class PgBus implements RealtimeBus {
   #closed = false;
   #reconnectTimer: NodeJS.Timeout | undefined;
   #reconnectDelay = RECONNECT_MIN_MS;
+  /** NOTIFYs on their way: `close` waits for them, so a short-lived publisher (the CLI) loses none. */
+  readonly #sending = new Set<Promise<unknown>>();
 
   constructor(options: PgBusOptions) {
     this.#options = options;
@@ -48,6 +50,7 @@ export class PgBus implements RealtimeBus {
     );
   }
 
+  /** Starts listening. A process that only publishes (the admin CLI) need not call it. */
   async start(): Promise<void> {
     await this.#connect();
   }
@@ -55,11 +58,13 @@ export class PgBus implements RealtimeBus {
   publish(event: RealtimeEvent): void {
     deliver(this.#handlers, event);
     const payload = encode(this.#origin, event);
-    this.#publisher
+    const sending = this.#publisher
       .query('select pg_notify($1, $2)', [this.channel, payload])
       .catch((error: unknown) =>
         this.#options.logger.warn({ err: error }, 'realtime bus: notify failed'),
-      );
+      )
+      .finally(() => this.#sending.delete(sending));
+    this.#sending.add(sending);
   }
 
   subscribe(handler: RealtimeEventHandler): () => void {
@@ -73,6 +78,7 @@ export class PgBus implements RealtimeBus {
     this.#handlers.clear();
     const listener = this.#listener;
     this.#listener = undefined;
+    await Promise.allSettled([...this.#sending]);
     await Promise.allSettled([listener?.end(), this.#publisher.end()]);
   }
 

@@ -1,5 +1,5 @@
 import type { ZodError } from 'zod';
-import { ValidationError } from './errors.js';
+import { ValidationError } from './api-error.js';
 
 /** Folds zod issues into `details.fields`: `"meta.title" → ["Must be a string."]`. */
 export function fieldsOf(error: ZodError, fallbackField: string): Record<string, string[]> {

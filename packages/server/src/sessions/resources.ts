@@ -1,5 +1,5 @@
 import type { AgentRealtimeSession, RealtimeSignal } from '@agentmc/contract';
-import { formatNullableTimestamp, formatTimestamp } from '../domain/clock.js';
+import { formatNullableTimestamp, formatTimestamp } from '../lib/clock.js';
 import type { SessionRow, SignalRow } from '../store/schema.js';
 
 /** A stored session as the API shows it: the 14 fields, in the contract's order. */

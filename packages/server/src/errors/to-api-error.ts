@@ -1,0 +1,72 @@
+import { RequestValidationError } from '@ts-rest/express';
+import { StoreUnavailableError } from '../store/errors.js';
+import { ApiError, InternalError } from './api-error.js';
+import { isFailure, type Failure } from './failures.js';
+import { validationErrorOf } from './validation.js';
+
+/** Seconds a client should wait before retrying while the database is away. */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 2;
+
+/**
+ * Turns any failure into an {@link ApiError}: the one place where failures get their code,
+ * message and details. HTTP answers the result as the error envelope; a websocket sends it as an
+ * `error` frame. So the same failure has the same code on both transports.
+ */
+export function toApiError(error: unknown, options: { bodyLimit?: string } = {}): ApiError {
+  if (error instanceof ApiError) return error;
+  if (isFailure(error)) return fromFailure(error);
+  if (error instanceof RequestValidationError) {
+    return validationErrorOf({
+      pathParams: error.pathParams,
+      query: error.query,
+      headers: error.headers,
+      body: error.body,
+    });
+  }
+  // Express decodes path parameters while matching a route, and throws on bad escapes (%FF).
+  if (error instanceof URIError) {
+    return new ApiError('validation.failed', 'Malformed URL.', {
+      details: { fields: { path: ['Must be valid percent-encoded UTF-8.'] } },
+    });
+  }
+  if (error instanceof StoreUnavailableError) {
+    return new ApiError(
+      'service.unavailable',
+      'The service is temporarily unavailable. Try again shortly.',
+      {
+        headers: { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS) },
+        cause: error,
+      },
+    );
+  }
+  // body-parser's errors carry a `type`.
+  const type = (error as { type?: unknown } | null)?.type;
+  const body = (message: string, summary = 'Validation failed.') =>
+    new ApiError('validation.failed', summary, { details: { fields: { body: [message] } } });
+  switch (type) {
+    case 'entity.parse.failed':
+      return body('Must be valid JSON.', 'Malformed JSON body.');
+    case 'entity.too.large':
+      return new ApiError(
+        'request.too_large',
+        `The request body is larger than ${options.bodyLimit ?? 'the limit'}.`,
+      );
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return body('Must be UTF-8 encoded JSON.');
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+      return body('The request body could not be read.');
+  }
+  return new InternalError({ cause: error });
+}
+
+function fromFailure(failure: Failure): ApiError {
+  return new ApiError(failure.code, failure.message, {
+    ...(failure.details ? { details: failure.details } : {}),
+    ...(failure.retryAfter !== undefined
+      ? { headers: { 'Retry-After': String(failure.retryAfter) } }
+      : {}),
+  });
+}

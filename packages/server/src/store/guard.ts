@@ -1,0 +1,26 @@
+import { StoreUnavailableError, isUnavailableError } from './errors.js';
+
+/**
+ * Wraps every method of a store aggregate so that "the database is not there" surfaces as
+ * {@link StoreUnavailableError} (answered 503 with Retry-After), whatever query hit it.
+ */
+export function guard<T extends object>(aggregate: T): T {
+  const guarded = {} as Record<string, unknown>;
+  for (const [name, value] of Object.entries(aggregate)) {
+    guarded[name] =
+      typeof value === 'function'
+        ? async (...args: unknown[]) => {
+            try {
+              return (await (value as (...a: unknown[]) => Promise<unknown>).apply(
+                aggregate,
+                args,
+              )) as unknown;
+            } catch (error) {
+              if (isUnavailableError(error)) throw new StoreUnavailableError({ cause: error });
+              throw error;
+            }
+          }
+        : value;
+  }
+  return guarded as T;
+}

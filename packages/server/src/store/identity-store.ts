@@ -1,0 +1,112 @@
+import { sql, type Kysely } from 'kysely';
+import { prepareQuery } from './compiled-query.js';
+import type { Database } from './schema.js';
+import type { IdentityStore } from './store.js';
+
+/** Teams, people, agents and keys over Kysely. */
+export function identityStore(db: Kysely<Database>): IdentityStore {
+  // Every request authenticates: this statement is compiled once.
+  const principalByKeyHash = prepareQuery(db, { keyHash: 'string' }, (p: { keyHash: string }) =>
+    db
+      .selectFrom('api_keys as k')
+      .leftJoin('agents as a', 'a.id', 'k.agent_id')
+      .select(['k.id', 'k.team_id', 'k.agent_id', 'k.user_id', 'a.disabled_at'])
+      .where('k.key_hash', '=', p.keyHash)
+      .where('k.revoked_at', 'is', null),
+  );
+
+  return {
+    async findPrincipalByKeyHash(keyHash) {
+      const [row] = await principalByKeyHash.execute({ keyHash });
+      if (!row) return undefined;
+      return {
+        keyId: row.id,
+        teamId: row.team_id,
+        agentId: row.agent_id,
+        userId: row.user_id,
+        agentDisabled: row.disabled_at !== null && row.disabled_at !== undefined,
+      };
+    },
+
+    createTeam: (input) =>
+      db
+        .insertInto('teams')
+        .values({ name: input.name, created_at: input.now })
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+
+    // Users and agents are inserted only if their team exists: one statement, no window.
+    createUser: (input) =>
+      db
+        .insertInto('users')
+        .columns(['team_id', 'name', 'created_at'])
+        .expression((eb) =>
+          eb
+            .selectFrom('teams')
+            .select(['id', eb.val(input.name).as('name'), eb.val(input.now).as('created_at')])
+            .where('id', '=', input.teamId),
+        )
+        .returningAll()
+        .executeTakeFirst(),
+
+    createAgent: (input) =>
+      db
+        .insertInto('agents')
+        .columns(['team_id', 'name', 'created_at'])
+        .expression((eb) =>
+          eb
+            .selectFrom('teams')
+            .select(['id', eb.val(input.name).as('name'), eb.val(input.now).as('created_at')])
+            .where('id', '=', input.teamId),
+        )
+        .returningAll()
+        .executeTakeFirst(),
+
+    findAgent: (id) => db.selectFrom('agents').selectAll().where('id', '=', id).executeTakeFirst(),
+    findUser: (id) => db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst(),
+
+    setAgentDisabled: (input) =>
+      db
+        .updateTable('agents')
+        .set({
+          disabled_at: input.disabled
+            ? sql<number>`coalesce(${sql.ref('disabled_at')}, ${input.now})`
+            : null,
+        })
+        .where('id', '=', input.agentId)
+        .returningAll()
+        .executeTakeFirst(),
+
+    createApiKey(input) {
+      const { principal } = input;
+      const owner = 'agentId' in principal ? ('agents' as const) : ('users' as const);
+      const ownerId = 'agentId' in principal ? principal.agentId : principal.userId;
+      return db
+        .insertInto('api_keys')
+        .columns(['team_id', 'agent_id', 'user_id', 'prefix', 'key_hash', 'created_at'])
+        .expression((eb) =>
+          eb
+            .selectFrom(owner)
+            .select([
+              'team_id',
+              eb.val(owner === 'agents' ? ownerId : null).as('agent_id'),
+              eb.val(owner === 'users' ? ownerId : null).as('user_id'),
+              eb.val(input.prefix).as('prefix'),
+              eb.val(input.keyHash).as('key_hash'),
+              eb.val(input.now).as('created_at'),
+            ])
+            .where('id', '=', ownerId),
+        )
+        .returningAll()
+        .executeTakeFirst();
+    },
+
+    revokeApiKey: (input) =>
+      db
+        .updateTable('api_keys')
+        .set({ revoked_at: sql<number>`coalesce(${sql.ref('revoked_at')}, ${input.now})` })
+        .where('id', '=', input.keyId)
+        .returningAll()
+        .executeTakeFirst(),
+  };
+}
