@@ -59,10 +59,12 @@ const commonResponses = {
 /** The 404 of a route that names a session in its path. */
 const SessionNotFound = ErrorEnvelope.describe('Realtime session not found.');
 
+/** Query of listAgentRealtimeRequestedSessions: how many requested sessions to return. */
 export const ListRequestedSessionsQuery = z.object({
   limit: boundedInt(1, 100, 20).describe('Maximum number of records to return.'),
 });
 
+/** Path parameters of every route under `/sessions/:session`: the session's id. */
 export const SessionPathParams = z.object({
   session: Id.describe('Realtime session identifier.'),
 });

@@ -63,6 +63,7 @@ export type CloseRealtimeSessionBody = z.infer<typeof CloseRealtimeSessionBody>;
 /** Body of a request for a ticket: `{}`, or none. */
 export const EmptyBody = z.object({}).passthrough();
 
+/** Query of listRealtimeSessions: an optional status to filter on, and how many to return. */
 export const ListRealtimeSessionsQuery = z.object({
   status: SessionStatus.optional().describe('Only sessions in this status.'),
   limit: boundedInt(1, 100, 20).describe('Maximum number of records to return.'),
