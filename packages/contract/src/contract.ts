@@ -7,7 +7,7 @@ import {
   CloseRealtimeSessionBody,
   EmptyBody,
   ListRealtimeSessionsQuery,
-  RealtimeSocketEnvelope,
+  RealtimeTicketEnvelope,
   SessionWithSocketEnvelope,
 } from './realtime.js';
 import {
@@ -159,7 +159,7 @@ const agentRoutes = c.router(
       pathParams: SessionPathParams,
       body: EmptyBody,
       responses: {
-        200: RealtimeSocketEnvelope.describe('Websocket ticket issued.'),
+        200: RealtimeTicketEnvelope.describe('Websocket ticket issued.'),
         404: SessionNotFound,
         409: ErrorEnvelope.describe('The session is not claimed, or has ended.'),
       },
@@ -170,7 +170,7 @@ const agentRoutes = c.router(
       path: '/agents/realtime/watch',
       body: EmptyBody,
       responses: {
-        200: RealtimeSocketEnvelope.describe('Watch websocket ticket issued.'),
+        200: RealtimeTicketEnvelope.describe('Watch websocket ticket issued.'),
       },
       summary: 'Get a ticket for the watch websocket that pushes each session requested for you.',
     },

@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import { API_BASE_PATH, REALTIME_SOCKET_PATHS, TICKET_QUERY_PARAM } from '@agentmc/contract';
-import type { RealtimeSocket } from '@agentmc/contract';
+import type { RealtimeTicket } from '@agentmc/contract';
 import type { RealtimeConfig } from '../config.js';
 import { formatTimestamp, type Clock } from '../domain/clock.js';
 import type { Logger } from '../logger.js';
@@ -73,7 +73,7 @@ export class Realtime {
    * A ticket for one socket, and the URL to open it at. `origin` is where the client reached
    * the API (`ws://host:port`), used unless a public URL is configured.
    */
-  socketFor(origin: string, claims: TicketClaims): RealtimeSocket {
+  socketFor(origin: string, claims: TicketClaims): RealtimeTicket {
     const { token, expiresAt } = this.tickets.issue(claims, this.#options.clock());
     const base = this.#options.config.publicUrl ?? `${origin}${API_BASE_PATH}`;
     const path =
