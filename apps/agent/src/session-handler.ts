@@ -1,8 +1,8 @@
-import type { AgentMCApi, AgentRealtimeSession, RealtimeSocket } from '@agentmc/api';
+import type { AgentMCApi, AgentRealtimeSession, RealtimeTicket } from '@agentmc/api';
 import type { AgentLogger } from './logger.js';
 
 /** A session the agent won: the 14 fields, and the ticket for its websocket. */
-export type ClaimedSession = AgentRealtimeSession & { readonly socket?: RealtimeSocket };
+export type ClaimedSession = AgentRealtimeSession & { readonly socket?: RealtimeTicket };
 
 /** What a {@link SessionHandler} gets along with the session it won. */
 export interface ClaimContext {

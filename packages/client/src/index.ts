@@ -90,6 +90,6 @@ export type {
   ErrorEnvelope,
   OperationId,
   RealtimeSignal,
-  RealtimeSocket,
+  RealtimeTicket,
   SessionStatus,
 } from '@agentmc/contract';

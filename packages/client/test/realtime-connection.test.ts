@@ -6,7 +6,7 @@ import {
   RealtimeClosedError,
   RealtimeSignalError,
   RealtimeTicketError,
-  type RealtimeSocket,
+  type RealtimeTicket,
 } from '@agentmc/api';
 import { storeKinds } from '@agentmc/server/testing';
 import { describe, expect, it } from 'vitest';
@@ -55,7 +55,7 @@ describe.each(await storeKinds())('connectRealtime on a real server (%s)', (kind
     const w = await world();
     const requested = await w.request();
     const claimed = await w.claim(requested.id);
-    const tickets: RealtimeSocket[] = [];
+    const tickets: RealtimeTicket[] = [];
     const fresh = agentSessionTickets(w.agentApi, claimed.id);
     const { WebSocket, sockets } = trackedWebSocket();
     const agent = w.track(

@@ -1,4 +1,4 @@
-import { connectWatch, RealtimeProtocolError, type RealtimeSocket } from '@agentmc/api';
+import { connectWatch, RealtimeProtocolError, type RealtimeTicket } from '@agentmc/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startStubSocketServer, until } from './realtime-helpers.js';
 
@@ -14,7 +14,7 @@ afterEach(async () => {
 
 const ready = JSON.stringify({ type: 'ready', agent_id: 1, heartbeat_interval_seconds: 1 });
 
-function ticketFor(url: string): RealtimeSocket {
+function ticketFor(url: string): RealtimeTicket {
   return { url, token: 't', expires_at: new Date(Date.now() + 60_000).toISOString() };
 }
 

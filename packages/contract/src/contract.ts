@@ -7,7 +7,7 @@ import {
   CloseRealtimeSessionBody,
   EmptyBody,
   ListRealtimeSessionsQuery,
-  RealtimeSocketEnvelope,
+  RealtimeTicketEnvelope,
   SessionWithSocketEnvelope,
 } from './realtime.js';
 import {
@@ -34,22 +34,37 @@ export interface RouteMetadata {
 /** The base path under which every route of {@link contract} is served. */
 export const API_BASE_PATH = '/api/v1';
 
-/** Failures any authenticated route can answer with. */
-const commonErrors = {
-  401: ErrorEnvelope,
-  403: ErrorEnvelope,
-  404: ErrorEnvelope,
-  413: ErrorEnvelope,
-  422: ErrorEnvelope,
-  429: ErrorEnvelope,
-  500: ErrorEnvelope,
-  503: ErrorEnvelope,
-} as const;
+/**
+ * The failures every route can answer with, whatever it does, because middleware in front of
+ * every route answers them: authentication (401), the kind of key or a disabled agent (403), the
+ * body size (413), input validation (422), the rate limit (429) and the server itself (500, 503).
+ * Each route lists these through its router's `commonResponses`, and only its own failures itself.
+ */
+export const CROSS_CUTTING_STATUSES = [401, 403, 413, 422, 429, 500, 503] as const;
+export type CrossCuttingStatus = (typeof CROSS_CUTTING_STATUSES)[number];
 
+/** The responses for {@link CROSS_CUTTING_STATUSES}: all the error envelope. */
+const commonResponses = {
+  401: ErrorEnvelope.describe('Missing or unknown API key.'),
+  403: ErrorEnvelope.describe(
+    'The key may not do this: wrong kind of key, disabled agent, or someone else’s session.',
+  ),
+  413: ErrorEnvelope.describe('The request body is too large.'),
+  422: ErrorEnvelope.describe('Validation failed: see `details.fields`.'),
+  429: ErrorEnvelope.describe('Too many requests: wait `Retry-After` seconds.'),
+  500: ErrorEnvelope.describe('Internal server error.'),
+  503: ErrorEnvelope.describe('Service unavailable: retry after `Retry-After` seconds.'),
+} satisfies Record<CrossCuttingStatus, typeof ErrorEnvelope>;
+
+/** The 404 of a route that names a session in its path. */
+const SessionNotFound = ErrorEnvelope.describe('Realtime session not found.');
+
+/** Query of listAgentRealtimeRequestedSessions: how many requested sessions to return. */
 export const ListRequestedSessionsQuery = z.object({
   limit: boundedInt(1, 100, 20).describe('Maximum number of records to return.'),
 });
 
+/** Path parameters of every route under `/sessions/:session`: the session's id. */
 export const SessionPathParams = z.object({
   session: Id.describe('Realtime session identifier.'),
 });
@@ -66,11 +81,15 @@ export const ClaimHeaders = z.object({
     .optional(),
 });
 
+// The two routers below set what their routes share once: `c.router` merges the router's
+// `metadata` into each route's own, and puts `commonResponses` under each route's `responses`
+// (a route's own entry for a status wins), in the routes' types as in their values.
+
 /**
- * The AgentMC realtime sessions API. Route keys are the operationIds; paths are relative to
- * {@link API_BASE_PATH}.
+ * The agent's routes (an agent API key): the requested sessions, the claim, and everything after
+ * it on the agent's side. Keyed by operationId; paths are relative to {@link API_BASE_PATH}.
  */
-export const contract = c.router(
+const agentRoutes = c.router(
   {
     listAgentRealtimeRequestedSessions: {
       method: 'GET',
@@ -78,10 +97,10 @@ export const contract = c.router(
       query: ListRequestedSessionsQuery,
       responses: {
         200: SessionListEnvelope.describe('Requested realtime sessions returned.'),
-        ...commonErrors,
+        // Not answered by this server; listed because the published API document lists it.
+        404: ErrorEnvelope.describe('Resource not found.'),
       },
       summary: 'List requested realtime sessions for an agent.',
-      metadata: { auth: 'agent' } satisfies RouteMetadata,
     },
     claimAgentRealtimeSession: {
       method: 'POST',
@@ -91,25 +110,13 @@ export const contract = c.router(
       body: ClaimRealtimeSessionBody,
       responses: {
         200: ClaimedSessionEnvelope.describe('Realtime session claimed.'),
-        409: ErrorEnvelope.describe('Conflict.'),
-        ...commonErrors,
+        404: SessionNotFound,
+        409: ErrorEnvelope.describe(
+          'The session is no longer requested, or it expired; `details` has its status and holder.',
+        ),
       },
       summary: 'Claim one realtime session for websocket message handling.',
-      metadata: { auth: 'agent' } satisfies RouteMetadata,
     },
-    createRealtimeSession: {
-      method: 'POST',
-      path: '/realtime/sessions',
-      body: CreateRealtimeSessionBody,
-      responses: {
-        201: SessionWithSocketEnvelope.describe('Realtime session requested.'),
-        ...commonErrors,
-      },
-      summary: 'Request a realtime session with one of your team’s agents.',
-      metadata: { auth: 'user' } satisfies RouteMetadata,
-    },
-
-    // ---- after the claim: the agent's side ----
     listAgentRealtimeSignals: {
       method: 'GET',
       path: '/agents/realtime/sessions/:session/signals',
@@ -117,10 +124,9 @@ export const contract = c.router(
       query: ListRealtimeSignalsQuery,
       responses: {
         200: SignalListEnvelope.describe('Realtime signals returned.'),
-        ...commonErrors,
+        404: SessionNotFound,
       },
       summary: 'List the signals of one of your sessions, in seq order, after a signal id.',
-      metadata: { auth: 'agent' } satisfies RouteMetadata,
     },
     createAgentRealtimeSignal: {
       method: 'POST',
@@ -130,11 +136,10 @@ export const contract = c.router(
       responses: {
         201: SignalEnvelope.describe('Realtime signal written.'),
         200: SignalEnvelope.describe('A signal with this idempotency key was already written.'),
+        404: SessionNotFound,
         409: ErrorEnvelope.describe('The session is not claimed, or has ended.'),
-        ...commonErrors,
       },
       summary: 'Send one signal to a session you claimed.',
-      metadata: { auth: 'agent' } satisfies RouteMetadata,
     },
     closeAgentRealtimeSession: {
       method: 'POST',
@@ -143,11 +148,10 @@ export const contract = c.router(
       body: CloseRealtimeSessionBody,
       responses: {
         200: SessionEnvelope.describe('Realtime session closed.'),
+        404: SessionNotFound,
         409: ErrorEnvelope.describe('The session is not claimed.'),
-        ...commonErrors,
       },
       summary: 'Close a session you claimed, as closed (default) or failed, with a reason.',
-      metadata: { auth: 'agent' } satisfies RouteMetadata,
     },
     createAgentRealtimeSocket: {
       method: 'POST',
@@ -155,36 +159,49 @@ export const contract = c.router(
       pathParams: SessionPathParams,
       body: EmptyBody,
       responses: {
-        200: RealtimeSocketEnvelope.describe('Websocket ticket issued.'),
+        200: RealtimeTicketEnvelope.describe('Websocket ticket issued.'),
+        404: SessionNotFound,
         409: ErrorEnvelope.describe('The session is not claimed, or has ended.'),
-        ...commonErrors,
       },
       summary: 'Get a fresh websocket ticket for a session you claimed (to reconnect).',
-      metadata: { auth: 'agent' } satisfies RouteMetadata,
     },
     createAgentRealtimeWatch: {
       method: 'POST',
       path: '/agents/realtime/watch',
       body: EmptyBody,
       responses: {
-        200: RealtimeSocketEnvelope.describe('Watch websocket ticket issued.'),
-        ...commonErrors,
+        200: RealtimeTicketEnvelope.describe('Watch websocket ticket issued.'),
       },
       summary: 'Get a ticket for the watch websocket that pushes each session requested for you.',
-      metadata: { auth: 'agent' } satisfies RouteMetadata,
     },
+  },
+  { metadata: { auth: 'agent' } satisfies RouteMetadata, commonResponses },
+);
 
-    // ---- the person's side ----
+/**
+ * The person's routes (a user API key): requesting a session, and everything after it on the
+ * person's side. Keyed by operationId; paths are relative to {@link API_BASE_PATH}.
+ */
+const personRoutes = c.router(
+  {
+    createRealtimeSession: {
+      method: 'POST',
+      path: '/realtime/sessions',
+      body: CreateRealtimeSessionBody,
+      responses: {
+        201: SessionWithSocketEnvelope.describe('Realtime session requested.'),
+        404: ErrorEnvelope.describe('Agent not found.'),
+      },
+      summary: 'Request a realtime session with one of your team’s agents.',
+    },
     listRealtimeSessions: {
       method: 'GET',
       path: '/realtime/sessions',
       query: ListRealtimeSessionsQuery,
       responses: {
         200: SessionListEnvelope.describe('Your realtime sessions returned.'),
-        ...commonErrors,
       },
       summary: 'List the realtime sessions you requested, newest first.',
-      metadata: { auth: 'user' } satisfies RouteMetadata,
     },
     getRealtimeSession: {
       method: 'GET',
@@ -192,10 +209,9 @@ export const contract = c.router(
       pathParams: SessionPathParams,
       responses: {
         200: SessionWithSocketEnvelope.describe('Realtime session returned.'),
-        ...commonErrors,
+        404: SessionNotFound,
       },
       summary: 'Read one of your realtime sessions, with a fresh websocket ticket.',
-      metadata: { auth: 'user' } satisfies RouteMetadata,
     },
     listRealtimeSignals: {
       method: 'GET',
@@ -204,10 +220,9 @@ export const contract = c.router(
       query: ListRealtimeSignalsQuery,
       responses: {
         200: SignalListEnvelope.describe('Realtime signals returned.'),
-        ...commonErrors,
+        404: SessionNotFound,
       },
       summary: 'List the signals of one of your sessions, in seq order, after a signal id.',
-      metadata: { auth: 'user' } satisfies RouteMetadata,
     },
     createRealtimeSignal: {
       method: 'POST',
@@ -217,11 +232,10 @@ export const contract = c.router(
       responses: {
         201: SignalEnvelope.describe('Realtime signal written.'),
         200: SignalEnvelope.describe('A signal with this idempotency key was already written.'),
+        404: SessionNotFound,
         409: ErrorEnvelope.describe('The session has ended.'),
-        ...commonErrors,
       },
       summary: 'Send one signal to one of your sessions.',
-      metadata: { auth: 'user' } satisfies RouteMetadata,
     },
     closeRealtimeSession: {
       method: 'POST',
@@ -230,14 +244,19 @@ export const contract = c.router(
       body: CloseRealtimeSessionBody,
       responses: {
         200: SessionEnvelope.describe('Realtime session closed.'),
-        ...commonErrors,
+        404: SessionNotFound,
       },
       summary: 'Close one of your sessions, as closed (default) or failed, with a reason.',
-      metadata: { auth: 'user' } satisfies RouteMetadata,
     },
   },
-  { strictStatusCodes: true },
+  { metadata: { auth: 'user' } satisfies RouteMetadata, commonResponses },
 );
+
+/**
+ * The AgentMC realtime sessions API: the agent's and the person's routes in one flat router.
+ * Route keys are the operationIds; paths are relative to {@link API_BASE_PATH}.
+ */
+export const contract = c.router({ ...agentRoutes, ...personRoutes }, { strictStatusCodes: true });
 
 export type Contract = typeof contract;
 export type OperationId = keyof Contract;

@@ -16,6 +16,7 @@ const Nonce = z.string().max(64, 'Must be at most 64 characters.');
 
 // ---- client → server, on a session's socket ----
 
+/** Client → server `resume`: restart the signal stream just after the signal `after_id`. */
 export const ResumeFrame = z
   .object({
     type: z.literal('resume'),
@@ -27,10 +28,12 @@ export const ResumeFrame = z
   })
   .strict();
 
+/** Client → server `signal`: send one signal, with the body of an HTTP signal post. */
 export const ClientSignalFrame = z
   .object({ type: z.literal('signal'), signal: CreateRealtimeSignalBody })
   .strict();
 
+/** Client → server `ping`: a heartbeat; the server answers `pong` with the same `nonce`. */
 export const PingFrame = z.object({ type: z.literal('ping'), nonce: Nonce.optional() }).strict();
 
 /** What a client may send on a session's socket. */
@@ -47,6 +50,7 @@ export type ClientWatchFrame = z.input<typeof ClientWatchFrame>;
 
 // ---- server → client ----
 
+/** Server → client `ready`, first on a session's socket: the session and its newest signal. */
 export const SessionReadyFrame = z.object({
   type: z.literal('ready'),
   /** Which side this socket speaks for. */
@@ -59,6 +63,7 @@ export const SessionReadyFrame = z.object({
   heartbeat_interval_seconds: z.number().int().min(1),
 });
 
+/** Server → client `signal`: one signal of the session, in `seq` order, exactly once. */
 export const SignalFrame = z.object({
   type: z.literal('signal'),
   signal: RealtimeSignal,
@@ -66,8 +71,10 @@ export const SignalFrame = z.object({
   idempotency_key: IdempotencyKey.optional(),
 });
 
+/** Server → client `session`: the session as it is after a status change. */
 export const SessionFrame = z.object({ type: z.literal('session'), session: AgentRealtimeSession });
 
+/** Server → client `error`: a refused frame or a server failure, as in the error envelope. */
 export const ErrorFrame = z.object({
   type: z.literal('error'),
   error: ErrorEnvelope.shape.error,
@@ -75,6 +82,7 @@ export const ErrorFrame = z.object({
   idempotency_key: IdempotencyKey.optional(),
 });
 
+/** Server → client `pong`: the answer to a `ping`, with its `nonce`. */
 export const PongFrame = z.object({ type: z.literal('pong'), nonce: Nonce.optional() });
 
 /** What the server sends on a session's socket. */
@@ -87,6 +95,7 @@ export const ServerSessionFrame = z.discriminatedUnion('type', [
 ]);
 export type ServerSessionFrame = z.infer<typeof ServerSessionFrame>;
 
+/** Server → agent `ready`, first on a watch socket: whose requested sessions follow. */
 export const WatchReadyFrame = z.object({
   type: z.literal('ready'),
   agent_id: z.number().int().min(1),

@@ -10,20 +10,20 @@ import { AgentRealtimeSession, SessionStatus } from './session.js';
  * @example
  * const ws = new WebSocket(session.socket.url);
  */
-export const RealtimeSocket = z.object({
+export const RealtimeTicket = z.object({
   url: z.string().min(1),
   token: z.string().min(1),
   expires_at: Timestamp,
 });
-export type RealtimeSocket = z.infer<typeof RealtimeSocket>;
+export type RealtimeTicket = z.infer<typeof RealtimeTicket>;
 
-/** `{"data": socket}`: a fresh ticket. */
-export const RealtimeSocketEnvelope = z.object({ data: RealtimeSocket });
-export type RealtimeSocketEnvelope = z.infer<typeof RealtimeSocketEnvelope>;
+/** `{"data": ticket}`: a fresh websocket ticket. */
+export const RealtimeTicketEnvelope = z.object({ data: RealtimeTicket });
+export type RealtimeTicketEnvelope = z.infer<typeof RealtimeTicketEnvelope>;
 
 /** A session with a ticket for its websocket, after the 14 fields. */
 export const AgentRealtimeSessionWithSocket = AgentRealtimeSession.extend({
-  socket: RealtimeSocket,
+  socket: RealtimeTicket,
 });
 export type AgentRealtimeSessionWithSocket = z.infer<typeof AgentRealtimeSessionWithSocket>;
 
@@ -36,7 +36,7 @@ export type SessionWithSocketEnvelope = z.infer<typeof SessionWithSocketEnvelope
  * schema lets it be absent because the claim's published example has none.
  */
 export const ClaimedSessionEnvelope = z.object({
-  data: AgentRealtimeSession.extend({ socket: RealtimeSocket.optional() }),
+  data: AgentRealtimeSession.extend({ socket: RealtimeTicket.optional() }),
 });
 export type ClaimedSessionEnvelope = z.infer<typeof ClaimedSessionEnvelope>;
 
@@ -63,6 +63,7 @@ export type CloseRealtimeSessionBody = z.infer<typeof CloseRealtimeSessionBody>;
 /** Body of a request for a ticket: `{}`, or none. */
 export const EmptyBody = z.object({}).passthrough();
 
+/** Query of listRealtimeSessions: an optional status to filter on, and how many to return. */
 export const ListRealtimeSessionsQuery = z.object({
   status: SessionStatus.optional().describe('Only sessions in this status.'),
   limit: boundedInt(1, 100, 20).describe('Maximum number of records to return.'),

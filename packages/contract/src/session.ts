@@ -10,6 +10,7 @@ export const SESSION_STATUSES = [
   'expired',
 ] as const;
 
+/** A session's status, one of {@link SESSION_STATUSES}; the last three are final. */
 export const SessionStatus = z.enum(SESSION_STATUSES);
 export type SessionStatus = z.infer<typeof SessionStatus>;
 
@@ -35,11 +36,11 @@ export const AgentRealtimeSession = z.object({
 });
 export type AgentRealtimeSession = z.infer<typeof AgentRealtimeSession>;
 
-/** `{"data": session}` */
+/** `{"data": session}`: one session. */
 export const SessionEnvelope = z.object({ data: AgentRealtimeSession });
 export type SessionEnvelope = z.infer<typeof SessionEnvelope>;
 
-/** `{"data": [session, ...]}` */
+/** `{"data": [session, ...]}`: a list of sessions. */
 export const SessionListEnvelope = z.object({ data: z.array(AgentRealtimeSession) });
 export type SessionListEnvelope = z.infer<typeof SessionListEnvelope>;
 

@@ -4,6 +4,7 @@ import { AgentRealtimeSession } from './session.js';
 
 /** Who wrote a signal: the session's agent, the person's browser, or the server itself. */
 export const SIGNAL_SENDERS = ['agent', 'browser', 'system'] as const;
+/** Who wrote a signal: one of {@link SIGNAL_SENDERS}. */
 export const SignalSender = z.enum(SIGNAL_SENDERS);
 export type SignalSender = z.infer<typeof SignalSender>;
 
@@ -81,7 +82,7 @@ export const CreateRealtimeSignalBody = z
   .strict();
 export type CreateRealtimeSignalBody = z.input<typeof CreateRealtimeSignalBody>;
 
-/** `{"data": signal}` */
+/** `{"data": signal}`: one signal. */
 export const SignalEnvelope = z.object({ data: RealtimeSignal });
 export type SignalEnvelope = z.infer<typeof SignalEnvelope>;
 
@@ -92,6 +93,7 @@ export const SignalListEnvelope = z.object({
 });
 export type SignalListEnvelope = z.infer<typeof SignalListEnvelope>;
 
+/** Query of the signal lists: the signal id to start after, and how many to return. */
 export const ListRealtimeSignalsQuery = z.object({
   after_id: boundedInt(0, Number.MAX_SAFE_INTEGER, 0).describe(
     'Return only signals with an id greater than this value.',

@@ -52,6 +52,25 @@ describe('the OpenAPI document', () => {
     expect(inDocument).toEqual(fromContract);
   });
 
+  it('lists every status of every route under its operation, as JSON with a description', () => {
+    const operations = new Map(
+      Object.values(document.paths)
+        .flatMap((methods) => Object.values(methods))
+        .map((op) => [op.operationId, op]),
+    );
+    for (const [id, route] of Object.entries(contract)) {
+      const responses = operations.get(id)!.responses as Record<
+        string,
+        { description: string; content?: Record<string, unknown> }
+      >;
+      expect(Object.keys(responses).sort(), id).toEqual(Object.keys(route.responses).sort());
+      for (const [status, response] of Object.entries(responses)) {
+        expect(response.content?.['application/json'], `${id} ${status}`).toBeDefined();
+        expect(response.description, `${id} ${status}`).not.toBe(status);
+      }
+    }
+  });
+
   it('gives the list its optional query parameter limit: integer 1..100, default 20', () => {
     expect(list().parameters).toEqual([
       expect.objectContaining({

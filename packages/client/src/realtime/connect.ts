@@ -1,4 +1,4 @@
-import type { RealtimeSocket } from '@agentmc/contract';
+import type { RealtimeTicket } from '@agentmc/contract';
 import type { AgentMCApi } from '../agentmc-api.js';
 import type { LinkOptions } from './link.js';
 import { RealtimeConnection, type RealtimeConnectionOptions } from './realtime-connection.js';
@@ -12,7 +12,7 @@ export type WatchConnectOptions = Omit<LinkOptions, 'socket' | 'refresh'>;
 /** A session as the claim, the request or the read returns it: its id, and maybe a ticket. */
 export interface SessionWithTicket {
   readonly id: number;
-  readonly socket?: RealtimeSocket | undefined;
+  readonly socket?: RealtimeTicket | undefined;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { RealtimeSocket } from '@agentmc/contract';
+import type { RealtimeTicket } from '@agentmc/contract';
 import type { ZodType, ZodTypeDef } from 'zod';
 import { Backoff } from '../backoff.js';
 import { isPermanent, RealtimeClosedError, RealtimeProtocolError } from './errors.js';
@@ -12,7 +12,7 @@ import {
 } from './websocket.js';
 
 /** Gets a fresh websocket ticket; tickets are short-lived, so every reconnect asks for one. */
-export type TicketSource = () => Promise<RealtimeSocket>;
+export type TicketSource = () => Promise<RealtimeTicket>;
 
 /** How a connection that dropped tries again: exponential backoff with jitter. */
 export interface ReconnectOptions {
@@ -25,7 +25,7 @@ export interface ReconnectOptions {
 /** What every realtime connection (a session's, or an agent's watch) is opened with. */
 export interface LinkOptions {
   /** The ticket to open the first socket with: what the claim, the request or the read gave. */
-  readonly socket?: RealtimeSocket | undefined;
+  readonly socket?: RealtimeTicket | undefined;
   /** A fresh ticket, asked for before every reconnect. Without it, the first ticket is reused. */
   readonly refresh?: TicketSource | undefined;
   /** The WebSocket class to use: a browser's own, say. Default: `ws` on Node.js. */
@@ -185,7 +185,7 @@ export class Link<Frame> {
 
   async #connect(): Promise<void> {
     if (this.#isEnded()) return;
-    let ticket: RealtimeSocket;
+    let ticket: RealtimeTicket;
     let Impl: WebSocketConstructor;
     try {
       ticket = await this.#ticket();
@@ -233,7 +233,7 @@ export class Link<Frame> {
   }
 
   /** The first ticket while it is still good, then a fresh one each time. */
-  async #ticket(): Promise<RealtimeSocket> {
+  async #ticket(): Promise<RealtimeTicket> {
     const initial = this.#options.socket;
     const usable = initial && Date.parse(initial.expires_at) + 1_000 > Date.now();
     if (usable && (!this.#usedInitialTicket || !this.#options.refresh)) {

@@ -1,4 +1,4 @@
-import type { ErrorEnvelope, RealtimeSocket } from '@agentmc/contract';
+import type { ErrorEnvelope, RealtimeTicket } from '@agentmc/contract';
 import type { AgentMCApi } from '../agentmc-api.js';
 import { retryAfterMs } from '../retry-after.js';
 import { RealtimeTicketError } from './errors.js';
@@ -23,7 +23,7 @@ function refused(operation: string, result: Failed): RealtimeTicketError {
  * const connection = connectRealtime({ refresh: agentSessionTickets(api, 42) });
  */
 export function agentSessionTickets(api: AgentMCApi, sessionId: number): TicketSource {
-  return async (): Promise<RealtimeSocket> => {
+  return async (): Promise<RealtimeTicket> => {
     const result = await api.operations.createAgentRealtimeSocket({
       params: { path: { session: sessionId } },
       body: {},
@@ -38,7 +38,7 @@ export function agentSessionTickets(api: AgentMCApi, sessionId: number): TicketS
  * (`getRealtimeSession`) returns one.
  */
 export function personSessionTickets(api: AgentMCApi, sessionId: number): TicketSource {
-  return async (): Promise<RealtimeSocket> => {
+  return async (): Promise<RealtimeTicket> => {
     const result = await api.operations.getRealtimeSession({
       params: { path: { session: sessionId } },
     });
@@ -49,7 +49,7 @@ export function personSessionTickets(api: AgentMCApi, sessionId: number): Ticket
 
 /** Fresh tickets for the agent's watch socket (`createAgentRealtimeWatch`). */
 export function agentWatchTickets(api: AgentMCApi): TicketSource {
-  return async (): Promise<RealtimeSocket> => {
+  return async (): Promise<RealtimeTicket> => {
     const result = await api.operations.createAgentRealtimeWatch({ body: {} });
     if (result.error) throw refused('createAgentRealtimeWatch', result);
     return result.data.data;

@@ -16,7 +16,7 @@ export type ContractRoutes = Parameters<typeof createExpressEndpoints<typeof con
  * from the sessions layer's result union, so a route can only answer statuses its contract
  * entry lists: removing one from the contract fails this package's typecheck.
  */
-function failed<F extends Failure>(failure: F): { status: F['status']; body: ErrorEnvelope } {
+export function failed<F extends Failure>(failure: F): { status: F['status']; body: ErrorEnvelope } {
   return { status: failure.status, body: toApiError(failure).toEnvelope() };
 }
 

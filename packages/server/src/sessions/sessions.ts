@@ -7,7 +7,7 @@ import {
   type AgentRealtimeSession,
   type CloseStatus,
   type RealtimeSignal,
-  type RealtimeSocket,
+  type RealtimeTicket,
   type SessionStatus,
 } from '@agentmc/contract';
 import {
@@ -357,7 +357,7 @@ export class Sessions {
     agent: AgentActor,
     sessionId: number,
     origin: string,
-  ): Promise<Result<RealtimeSocket, NotFound | Forbidden | NotClaimed | Ended>> {
+  ): Promise<Result<RealtimeTicket, NotFound | Forbidden | NotClaimed | Ended>> {
     const found = await this.#session(agent, sessionId);
     if (!found.ok) return found;
     const row = found.value;
@@ -369,9 +369,9 @@ export class Sessions {
   }
 
   /** A ticket for one session's websocket (the caller has the session), or the agent's watch. */
-  ticket(origin: string, actor: Actor, sessionId: number): RealtimeSocket;
-  ticket(origin: string, actor: AgentActor, sessionId: 'watch'): RealtimeSocket;
-  ticket(origin: string, actor: Actor, sessionId: number | 'watch'): RealtimeSocket {
+  ticket(origin: string, actor: Actor, sessionId: number): RealtimeTicket;
+  ticket(origin: string, actor: AgentActor, sessionId: 'watch'): RealtimeTicket;
+  ticket(origin: string, actor: Actor, sessionId: number | 'watch'): RealtimeTicket {
     const claims: TicketClaims =
       sessionId === 'watch' && actor.kind === 'agent'
         ? { kind: 'watch', agentId: actor.agentId, teamId: actor.teamId }

@@ -1,0 +1,91 @@
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import {
+  CROSS_CUTTING_STATUSES,
+  ErrorEnvelope,
+  contract,
+  type Contract,
+  type CrossCuttingStatus,
+  type OperationId,
+  type RouteMetadata,
+} from '../src/index.js';
+
+/** Each operation: who may call it, and the statuses it answers with besides the cross-cutting ones. */
+const ROUTES = {
+  listAgentRealtimeRequestedSessions: { auth: 'agent', statuses: [200, 404] },
+  claimAgentRealtimeSession: { auth: 'agent', statuses: [200, 404, 409] },
+  listAgentRealtimeSignals: { auth: 'agent', statuses: [200, 404] },
+  createAgentRealtimeSignal: { auth: 'agent', statuses: [200, 201, 404, 409] },
+  closeAgentRealtimeSession: { auth: 'agent', statuses: [200, 404, 409] },
+  createAgentRealtimeSocket: { auth: 'agent', statuses: [200, 404, 409] },
+  createAgentRealtimeWatch: { auth: 'agent', statuses: [200] },
+  createRealtimeSession: { auth: 'user', statuses: [201, 404] },
+  listRealtimeSessions: { auth: 'user', statuses: [200] },
+  getRealtimeSession: { auth: 'user', statuses: [200, 404] },
+  listRealtimeSignals: { auth: 'user', statuses: [200, 404] },
+  createRealtimeSignal: { auth: 'user', statuses: [200, 201, 404, 409] },
+  closeRealtimeSession: { auth: 'user', statuses: [200, 404] },
+} as const satisfies Record<OperationId, { auth: RouteMetadata['auth']; statuses: number[] }>;
+
+const routes = Object.entries(contract);
+const statusesOf = (route: { responses: object }) => Object.keys(route.responses).map(Number);
+
+describe('the contract’s routes', () => {
+  it('are exactly the operations above, in one flat router', () => {
+    expect(Object.keys(contract).sort()).toEqual(Object.keys(ROUTES).sort());
+    for (const [, route] of routes) expect(route).toHaveProperty('method');
+  });
+
+  it('names the cross-cutting statuses: 401, 403, 413, 422, 429, 500, 503', () => {
+    expect(CROSS_CUTTING_STATUSES).toEqual([401, 403, 413, 422, 429, 500, 503]);
+  });
+
+  it.each(routes)('%s lists every cross-cutting status, as the error envelope', (_, route) => {
+    const body = { error: { code: 'internal', message: 'Internal server error.' } };
+    for (const status of CROSS_CUTTING_STATUSES) {
+      const responses: Record<number, unknown> = route.responses;
+      const schema = responses[status] as typeof ErrorEnvelope | undefined;
+      expect(schema, `${status}`).toBeDefined();
+      expect(schema!.parse(body)).toEqual(body);
+      expect(schema!.description, `${status} is described`).toBeTruthy();
+    }
+  });
+
+  it.each(routes)('%s lists its own statuses, and no others', (id, route) => {
+    const expected = [...ROUTES[id as OperationId].statuses, ...CROSS_CUTTING_STATUSES];
+    expect(statusesOf(route).sort()).toEqual([...expected].sort());
+  });
+
+  it.each(routes)('%s describes each of its responses', (_, route) => {
+    for (const [status, schema] of Object.entries(route.responses)) {
+      expect((schema as { description?: string }).description, status).toBeTruthy();
+    }
+  });
+
+  it.each(routes)('%s asks for its principal in its metadata, strictly', (id, route) => {
+    expect(route.metadata).toEqual({ auth: ROUTES[id as OperationId].auth });
+    expect(route.strictStatusCodes).toBe(true);
+  });
+
+  it('types the merged metadata and responses on each route', () => {
+    expectTypeOf<Contract['claimAgentRealtimeSession']['metadata']>().toEqualTypeOf<{
+      auth: 'agent';
+    }>();
+    expectTypeOf<Contract['closeRealtimeSession']['metadata']>().toEqualTypeOf<{
+      auth: 'user';
+    }>();
+    expectTypeOf<keyof Contract['claimAgentRealtimeSession']['responses']>().toEqualTypeOf<
+      200 | 404 | 409 | CrossCuttingStatus
+    >();
+    expectTypeOf<keyof Contract['createAgentRealtimeWatch']['responses']>().toEqualTypeOf<
+      200 | CrossCuttingStatus
+    >();
+    expectTypeOf<Contract['listRealtimeSessions']['strictStatusCodes']>().toEqualTypeOf<true>();
+    expectTypeOf<{
+      [K in OperationId]: Contract[K] extends { responses: infer R }
+        ? CrossCuttingStatus extends keyof R
+          ? true
+          : false
+        : false;
+    }>().toEqualTypeOf<Record<OperationId, true>>();
+  });
+});
