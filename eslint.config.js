@@ -1,11 +1,13 @@
 // One lint configuration for the whole workspace; every package runs `eslint .` against it.
 // Type-aware: each file is checked with the tsconfig.json of its own package (projectService),
 // so a package's workspace dependencies must be built first (turbo's `lint` task sees to that).
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
-const root = fileURLToPath(new URL('.', import.meta.url));
+const root = path.dirname(fileURLToPath(import.meta.url));
 
 /** The only modules that may read `process.env`: each program's configuration, and tests. */
 const configModules = [
@@ -18,7 +20,7 @@ const configModules = [
 ];
 const testModules = ['**/test/**', 'packages/server/src/testing/**', 'packages/testkit/**'];
 
-export default tseslint.config(
+export default defineConfig(
   {
     ignores: [
       '**/dist/**',
