@@ -5,8 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@agentmc/server/testing';
-import { CONNECTIONS, log, measured, timed, type Row } from './common.js';
+import { log, measured, timed, type Row } from './common.js';
 import { load } from './load.js';
+import { CONNECTIONS } from './settings.js';
 
 const ceilingScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'ceiling-server.js');
 

@@ -1,22 +1,20 @@
-/** What every part of `pnpm bench` shares: its settings, its log, and the measured run. */
+/**
+ * What every part of `pnpm bench` shares: its fixed settings (those the environment can change
+ * are in settings.ts), its log, and the measured run.
+ */
 import { openStore } from '@agentmc/server';
 import { testDatabase, type StoreKind } from '@agentmc/server/testing';
 import type { LoadResult } from './load.js';
 import type { BenchAgent } from './seed.js';
+import { DURATION } from './settings.js';
 
-export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
-export const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 export const WARMUP = 2;
 export const AGENTS = 100;
 export const LIST_SESSIONS = 10_000;
-export const CLAIMS = Number(process.env.BENCH_CLAIMS ?? 10_000);
 export const CLAIM_WARMUP = 1_000;
-export const SUSTAIN_SECONDS = Number(process.env.BENCH_SUSTAIN ?? 20);
 export const SCALES = [1_000, 100_000, 1_000_000];
 /** Few enough agents that even 1,000 sessions give each a full page of 20 requested ones. */
 export const SCALE_AGENTS = 10;
-/** BENCH_PROFILE=1: run the real servers under --cpu-prof and print where their time went. */
-export const PROFILE = process.env.BENCH_PROFILE === '1';
 
 export const now = () => Math.floor(Date.now() / 1000);
 

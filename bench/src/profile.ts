@@ -48,11 +48,16 @@ export function summarise(profile: Profile, top = 20): string {
   return `by package\n${list(byPackage)}\n\nby function (self time)\n${list(byFunction)}`;
 }
 
+/** {@link summarise} of a `.cpuprofile` file. */
+export function summariseFile(file: string, top = 20): string {
+  return summarise(JSON.parse(fs.readFileSync(file, 'utf8')) as Profile, top);
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [file, top] = process.argv.slice(2);
   if (!file) {
     console.error('usage: node bench/dist/profile.js FILE.cpuprofile [TOP]');
     process.exit(2);
   }
-  console.log(summarise(JSON.parse(fs.readFileSync(file, 'utf8')) as Profile, Number(top ?? 20)));
+  console.log(summariseFile(file, Number(top ?? 20)));
 }

@@ -12,16 +12,11 @@ import {
   type RealtimeConnection,
 } from '@agentmc/api';
 import { generateApiKey, type KyselyStore } from '@agentmc/server';
+import { REALTIME_AGENTS as AGENTS, BURST, DISPATCH, RELAY, WINDOW } from './settings.js';
 import { latency } from './stats.js';
 
-// The two realtime measurements of `pnpm bench:realtime`, against a running server.
-
-/** How many of each, from the environment. */
-export const AGENTS = Number(process.env.BENCH_AGENTS ?? 10);
-export const DISPATCH = Number(process.env.BENCH_DISPATCH ?? 300);
-export const RELAY = Number(process.env.BENCH_RELAY ?? 500);
-export const BURST = Number(process.env.BENCH_BURST ?? 2_000);
-export const WINDOW = Number(process.env.BENCH_WINDOW ?? 32);
+// The two realtime measurements of `pnpm bench:realtime`, against a running server. How many of
+// each comes from the environment, through settings.ts.
 const WARMUP = 20;
 
 const now = () => Math.floor(Date.now() / 1000);

@@ -22,16 +22,8 @@ import {
   testDatabase,
   type StoreKind,
 } from '@agentmc/server/testing';
-import {
-  AGENTS,
-  benchDispatch,
-  benchRelay,
-  BURST,
-  DISPATCH,
-  RELAY,
-  seed,
-  WINDOW,
-} from './realtime-measures.js';
+import { benchDispatch, benchRelay, seed } from './realtime-measures.js';
+import { REALTIME_AGENTS as AGENTS, BURST, DISPATCH, RELAY, WINDOW } from './settings.js';
 import { table, type Latency } from './stats.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -13,13 +13,8 @@ import { postgresAvailable, spawnServer, type StoreKind } from '@agentmc/server/
 import { benchCeilings } from './ceilings.js';
 import {
   AGENTS,
-  CLAIMS,
   CLAIM_WARMUP,
-  CONNECTIONS,
-  DURATION,
   LIST_SESSIONS,
-  PROFILE,
-  SUSTAIN_SECONDS,
   WARMUP,
   claimQueue,
   claimRequests,
@@ -32,10 +27,11 @@ import {
   type Row,
 } from './common.js';
 import { load } from './load.js';
-import { summarise } from './profile.js';
+import { summariseFile } from './profile.js';
 import { printTable, type Memory } from './report.js';
 import { benchScale } from './scale.js';
 import { insertRequestedSessions, seedAgents, type BenchAgent } from './seed.js';
+import { CLAIMS, CONNECTIONS, DURATION, PROFILE, SUSTAIN_SECONDS } from './settings.js';
 
 const resultsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../results');
 
@@ -173,7 +169,7 @@ async function benchServer(kind: StoreKind, bodies: { list?: string; claim?: str
         for (const file of fs.readdirSync(profileDir)) {
           const profile = path.join(profileDir, file);
           log(
-            `\n${kind} server profile (list and claim runs): ${profile}\n${summarise(JSON.parse(fs.readFileSync(profile, 'utf8')), 15)}`,
+            `\n${kind} server profile (list and claim runs): ${profile}\n${summariseFile(profile, 15)}`,
           );
         }
       } else fs.rmSync(profileDir, { recursive: true, force: true });

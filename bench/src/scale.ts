@@ -1,7 +1,6 @@
 /** List latency as the stored sessions grow (SQLite). */
 import { spawnServer } from '@agentmc/server/testing';
 import {
-  CONNECTIONS,
   SCALES,
   SCALE_AGENTS,
   log,
@@ -13,6 +12,7 @@ import {
 } from './common.js';
 import { load } from './load.js';
 import { fillSqlite, seedAgents } from './seed.js';
+import { CONNECTIONS } from './settings.js';
 
 export interface ScalePoint {
   sessions: number;

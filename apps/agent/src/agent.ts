@@ -84,7 +84,8 @@ export class Agent {
   #watchUp = false;
   /** Wakes the poll's wait: `down` (the watch went down) or `up` (it came up). */
   #wake = new AbortController();
-  #fatal: unknown;
+  /** What stopped the agent from within (a claim from a push that failed), boxed: any value. */
+  #fatal: { readonly error: unknown } | undefined;
 
   constructor(options: AgentOptions) {
     this.#options = options;
@@ -142,7 +143,7 @@ export class Agent {
         if (this.#stopped) break;
         await this.#rest(this.#waitAfter(outcome));
       }
-      if (this.#fatal !== undefined) throw this.#fatal;
+      if (this.#fatal) throw this.#fatal.error;
     } finally {
       // Whatever ended the run, the watch closes and handlers are told to finish.
       this.#stopping.abort();
@@ -164,7 +165,8 @@ export class Agent {
       this.#wake.abort('up');
       this.#logger.info('watch.ready');
     });
-    watch.on('requested', (session) => this.#offer(session, 'watch'));
+    // Fire and forget: #offer handles a pushed session's failure itself (it stops the agent).
+    watch.on('requested', (session) => void this.#offer(session, 'watch'));
     watch.on('reconnecting', (info) => {
       this.#watchDown();
       this.#logger.warn('watch.reconnecting', {
@@ -208,7 +210,7 @@ export class Agent {
     const outcome = this.#claimer.offer(session, via);
     if (via === 'watch') {
       outcome.catch((error: unknown) => {
-        this.#fatal ??= error;
+        this.#fatal ??= { error };
         this.#stopping.abort();
       });
     }

@@ -31,8 +31,9 @@ export class AgentConfigError extends Error {
 }
 
 /**
- * Reads the configuration from an environment; `main.ts` passes `process.env`, tests pass a
- * plain object. Throws {@link AgentConfigError} listing every problem at once.
+ * Reads the configuration from an environment; {@link loadAgentConfigFromProcess} passes
+ * `process.env`, tests pass a plain object. Throws {@link AgentConfigError} listing every
+ * problem at once.
  *
  * @example
  * const config = loadAgentConfig({ AGENTMC_API_KEY: 'amc_…', AGENTMC_POLL_MAX_MS: '5000' });
@@ -92,4 +93,12 @@ export function loadAgentConfig(env: Readonly<Record<string, string | undefined>
     requestTimeoutMs,
     logLevel,
   };
+}
+
+/**
+ * {@link loadAgentConfig} of this process's environment: the only place the agent reads it.
+ * Throws {@link AgentConfigError} as that does.
+ */
+export function loadAgentConfigFromProcess(): AgentConfig {
+  return loadAgentConfig(process.env);
 }

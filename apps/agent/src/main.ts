@@ -3,7 +3,7 @@
 // Everything else is the library (agent.ts), which tests drive in-process.
 import { AgentMCApi } from '@agentmc/api';
 import { Agent } from './agent.js';
-import { AgentConfigError, loadAgentConfig, type AgentConfig } from './config.js';
+import { AgentConfigError, loadAgentConfigFromProcess, type AgentConfig } from './config.js';
 import { AgentAuthError } from './errors.js';
 import { createJsonLogger } from './logger.js';
 
@@ -13,8 +13,7 @@ const EXIT_CONFIG = 2;
 
 let config: AgentConfig;
 try {
-  // The only place the agent reads the environment.
-  config = loadAgentConfig(process.env);
+  config = loadAgentConfigFromProcess();
 } catch (error) {
   if (!(error instanceof AgentConfigError)) throw error;
   console.error(`agentmc agent: ${error.message}`);

@@ -18,7 +18,7 @@ export interface MessageContext {
    * Sends a signal on the session's socket and resolves once it is written. It waits while the
    * socket reconnects; the same idempotency key never writes a second signal.
    */
-  send(signal: OutgoingSignal): Promise<RealtimeSignal>;
+  send(this: void, signal: OutgoingSignal): Promise<RealtimeSignal>;
   /** Aborts when the session ends or the agent stops: cut long work short. */
   readonly signal: AbortSignal;
 }

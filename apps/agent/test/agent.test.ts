@@ -1,7 +1,7 @@
 import { AgentMCApi } from '@agentmc/api';
 import { describe, expect, it } from 'vitest';
 import { AgentAuthError, Backoff, type SessionHandler } from '../src/index.js';
-import { requestSession, until, useHarness } from './helpers.js';
+import { requestSession, until, urlOf, useHarness } from './helpers.js';
 
 const harness = useHarness();
 
@@ -79,7 +79,7 @@ describe('claiming', () => {
         apiKey: agent.key,
         baseUrl: server.baseUrl,
         fetch: async (input, init) => {
-          if (!raced && isClaim({ method: init?.method ?? 'GET', url: String(input) })) {
+          if (!raced && isClaim({ method: init?.method ?? 'GET', url: urlOf(input) })) {
             raced = true;
             await rival.operations.claimAgentRealtimeSession({
               params: { path: { session: newer.id } },
@@ -113,7 +113,7 @@ describe('claiming', () => {
         // The first claim reaches the server and wins, then the connection drops.
         fetch: async (input, init) => {
           const response = await fetch(input, init);
-          if (isClaim({ method: init?.method ?? 'GET', url: String(input) })) {
+          if (isClaim({ method: init?.method ?? 'GET', url: urlOf(input) })) {
             claims.push({
               key: new Headers(init?.headers).get('idempotency-key'),
               status: response.status,
@@ -200,7 +200,7 @@ describe('401 and 403 stop the agent with a clear error', () => {
         apiKey: agent.key,
         baseUrl: server.baseUrl,
         fetch: async (input, init) => {
-          if (isClaim({ method: init?.method ?? 'GET', url: String(input) })) {
+          if (isClaim({ method: init?.method ?? 'GET', url: urlOf(input) })) {
             await server.store.setAgentDisabled({
               agentId: agent.id,
               disabled: true,

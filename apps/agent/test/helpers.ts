@@ -48,6 +48,12 @@ export interface RecordedRequest {
   respondedAt?: number;
 }
 
+/** The URL a `fetch` was called with, whichever form it came in. */
+export function urlOf(input: string | URL | Request): string {
+  if (typeof input === 'string') return input;
+  return input instanceof URL ? input.href : input.url;
+}
+
 /**
  * A `fetch` that forwards to the real one and notes each request and its status: the agent's
  * traffic as a proxy would see it.
@@ -57,7 +63,7 @@ export function recordingFetch(): typeof fetch & { readonly requests: RecordedRe
   const recorder = async (input: string | URL | Request, init?: RequestInit) => {
     const request: RecordedRequest = {
       method: init?.method ?? 'GET',
-      url: String(input),
+      url: urlOf(input),
       headers: new Headers(init?.headers),
       at: Date.now(),
     };

@@ -19,9 +19,9 @@ export class ChatUsageError extends Error {
 }
 
 /**
- * Reads the command line (`--agent ID` or `--agent=ID`) and the environment; `main.ts` passes
- * `process.argv.slice(2)` and `process.env`, tests pass plain values. Throws
- * {@link ChatUsageError} listing every problem at once.
+ * Reads the command line (`--agent ID` or `--agent=ID`) and the environment;
+ * {@link loadChatConfigFromProcess} passes `process.argv.slice(2)` and `process.env`, tests pass
+ * plain values. Throws {@link ChatUsageError} listing every problem at once.
  *
  * @example
  * const config = loadChatConfig(['--agent', '3'], { AGENTMC_API_KEY: 'amc_…' });
@@ -55,4 +55,12 @@ export function loadChatConfig(
   }
   if (problems.length > 0 || !apiKey) throw new ChatUsageError(problems);
   return { apiKey, baseUrl, agentId };
+}
+
+/**
+ * {@link loadChatConfig} of this process's arguments and environment: the only place the chat
+ * reads them. Throws {@link ChatUsageError} as that does.
+ */
+export function loadChatConfigFromProcess(): ChatConfig {
+  return loadChatConfig(process.argv.slice(2), process.env);
 }

@@ -3,7 +3,7 @@
 // on stdin/stdout, exit codes out; everything else is runChat (chat.ts), which tests drive.
 import { AgentMCApi } from '@agentmc/api';
 import { ChatError, runChat } from './chat.js';
-import { ChatUsageError, loadChatConfig, type ChatConfig } from './config.js';
+import { ChatUsageError, loadChatConfigFromProcess, type ChatConfig } from './config.js';
 
 /** Exit codes: 0 the chat ended, 1 it could not happen (refused, nobody claimed), 2 usage. */
 const EXIT_FAILED = 1;
@@ -11,8 +11,7 @@ const EXIT_USAGE = 2;
 
 let config: ChatConfig;
 try {
-  // The only place the chat reads its arguments and the environment.
-  config = loadChatConfig(process.argv.slice(2), process.env);
+  config = loadChatConfigFromProcess();
 } catch (error) {
   if (!(error instanceof ChatUsageError)) throw error;
   console.error(`agentmc chat: ${error.message}`);

@@ -13,15 +13,22 @@ import {
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
+/**
+ * The type with no properties: it adds nothing to an intersection, and `Empty extends T` holds
+ * exactly when every property of T is optional.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- `{}` is meant here
+type Empty = {};
+
 /** `T[K]`, or never when T has no K (ts-rest drops the parts a route does not have). */
 type Part<T, K extends PropertyKey> = K extends keyof T ? T[K] : never;
 
 /** `{ K: T }`; optional when T may be left out; nothing at all when the route has no T. */
 type Slot<K extends string, T> = [T] extends [never]
-  ? {}
+  ? Empty
   : undefined extends T
     ? { [P in K]?: T }
-    : {} extends T
+    : Empty extends T
       ? { [P in K]?: T }
       : { [P in K]: T };
 
@@ -42,7 +49,7 @@ type OperationHeaders<R extends AppRoute> = [Part<Request<R>, 'headers'>] extend
  * required exactly when the route needs it, plus an optional `signal` to abort the request.
  */
 export type OperationInput<R extends AppRoute> = Simplify<
-  (keyof OperationParams<R> extends never ? {} : Slot<'params', OperationParams<R>>) &
+  (keyof OperationParams<R> extends never ? Empty : Slot<'params', OperationParams<R>>) &
     Slot<'body', Part<Request<R>, 'body'>> &
     OperationHeaders<R> & { signal?: AbortSignal }
 >;
@@ -64,7 +71,7 @@ export type OperationResult<R extends AppRoute> = ToResult<ClientInferResponses<
 
 /** One operation: a function of its {@link OperationInput}, optional when nothing is required. */
 export type Operation<R extends AppRoute> =
-  {} extends OperationInput<R>
+  Empty extends OperationInput<R>
     ? (input?: OperationInput<R>) => Promise<OperationResult<R>>
     : (input: OperationInput<R>) => Promise<OperationResult<R>>;
 

@@ -129,16 +129,15 @@ describe('results', () => {
   it('shows Retry-After on 429', async () => {
     const limited = await rateLimitedWorld();
     const api = new AgentMCApi({ apiKey: limited.agent.key, baseUrl: limited.server.baseUrl });
-    const statuses: number[] = [];
-    let last;
+    const results = [];
     for (let i = 0; i < 3; i++) {
-      last = await api.operations.listAgentRealtimeRequestedSessions();
-      statuses.push(last.status);
+      results.push(await api.operations.listAgentRealtimeRequestedSessions());
     }
-    expect(statuses).toEqual([200, 200, 429]);
-    expect(last!.error).toMatchObject({ error: { code: 'rate_limited' } });
-    expect(last!.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
-    expect(retryAfterMs(last!.headers)).toBe(Number(last!.headers.get('retry-after')) * 1000);
+    expect(results.map((r) => r.status)).toEqual([200, 200, 429]);
+    const last = results[2]!;
+    expect(last.error).toMatchObject({ error: { code: 'rate_limited' } });
+    expect(last.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
+    expect(retryAfterMs(last.headers)).toBe(Number(last.headers.get('retry-after')) * 1000);
   });
 
   it('sends the Idempotency-Key header: a repeated claim with the same key answers 200', async () => {

@@ -1,7 +1,7 @@
 import {
   contract,
   type AgentRealtimeSession,
-  ClaimRealtimeSessionBody,
+  type ClaimRealtimeSessionBody,
   type ErrorEnvelope,
 } from '@agentmc/contract';
 import { initContract, type ClientInferResponseBody } from '@ts-rest/core';
@@ -47,6 +47,7 @@ describe('operations', () => {
       },
       { strictStatusCodes: true },
     );
+    expect(Object.keys(extended)).toContain('getRealtimeSession');
     type Get = Operations<typeof extended>['getRealtimeSession'];
     expectTypeOf<Parameters<Get>[0]>().toEqualTypeOf<{
       params: { path: { session: number } };

@@ -180,7 +180,7 @@ describe('the packed tarballs in an empty project', () => {
     const listed = await node('list-agent-realtime-requested-sessions');
     expect(listed.stderr).toBe('');
     expect(listed.stdout).toMatch(/status: 'requested'/);
-    expect(listed.stdout).toMatch(/^\{\n  data: \[\n    \{\n      id: 1,/);
+    expect(listed.stdout).toMatch(/^\{\n {2}data: \[\n {4}\{\n {6}id: 1,/);
 
     const claimed = await node('claim-agent-realtime-session');
     expect(claimed.stderr).toBe('');

@@ -159,7 +159,8 @@ export async function startStubSocketServer(
   wss.on('connection', (socket) => {
     state.connections += 1;
     const received: string[] = [];
-    socket.on('message', (data) => received.push(String(data)));
+    // With the default binaryType ('nodebuffer') each message is one Buffer.
+    socket.on('message', (data) => received.push((data as Buffer).toString()));
     onConnection(socket, received);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -21,8 +21,8 @@ export class Emitter<Events extends EventMap> {
   on<K extends keyof Events>(event: K, listener: Listener<Events[K]>): () => void {
     let set = this.#listeners.get(event);
     if (!set) this.#listeners.set(event, (set = new Set()));
-    set.add(listener as Listener<never>);
-    return () => set.delete(listener as Listener<never>);
+    set.add(listener);
+    return () => set.delete(listener);
   }
 
   emit<K extends keyof Events>(event: K, value: Events[K]): void {
@@ -107,10 +107,10 @@ export class Emitter<Events extends EventMap> {
         if (buffered.length > 0) return { value: buffered.shift()!, done: false };
         return { value: undefined, done: true };
       },
-      async return(): Promise<IteratorResult<Events[K]>> {
+      return(): Promise<IteratorResult<Events[K]>> {
         stop();
         buffered.length = 0;
-        return { value: undefined, done: true };
+        return Promise.resolve({ value: undefined, done: true });
       },
       [Symbol.asyncIterator]() {
         return iterator;

@@ -226,7 +226,7 @@ export class Link<Frame> {
       if (this.#isEnded()) return;
       this.#retry({
         code: event?.code ?? 1006,
-        reason: String(event?.reason ?? ''),
+        reason: typeof event?.reason === 'string' ? event.reason : '',
         error: lastError,
       });
     };

@@ -6,13 +6,20 @@
  */
 export interface WebSocketLike {
   readonly readyState: number;
-  onopen: ((event: any) => void) | null;
-  onmessage: ((event: any) => void) | null;
-  onclose: ((event: any) => void) | null;
-  onerror: ((event: any) => void) | null;
+  onopen: ((event: LooseEvent) => void) | null;
+  onmessage: ((event: LooseEvent) => void) | null;
+  onclose: ((event: LooseEvent) => void) | null;
+  onerror: ((event: LooseEvent) => void) | null;
   send(data: string): void;
   close(code?: number, reason?: string): void;
 }
+
+/**
+ * An event of either kind of WebSocket. `unknown` would not do: a handler property is writable,
+ * so a browser's `(event: Event) => void` must accept what ours declares.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
+type LooseEvent = any;
 
 /** A WebSocket class: `new WebSocket(url)`. */
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
@@ -28,7 +35,7 @@ export const WEBSOCKET_OPEN = 1;
 export async function defaultWebSocket(): Promise<WebSocketConstructor> {
   if (typeof globalThis.process?.versions?.node === 'string') {
     const ws = await import('ws');
-    return ws.WebSocket as unknown as WebSocketConstructor;
+    return ws.WebSocket;
   }
   const global = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
   if (!global) {
