@@ -13,6 +13,8 @@ const root = path.dirname(fileURLToPath(import.meta.url));
 const configModules = [
   'packages/server/src/config.ts',
   'packages/server/src/main.ts',
+  // The admin CLI's entry: like main.ts, it reads the environment once and passes it on.
+  'packages/server/src/cli/main.ts',
   'packages/client/src/env.ts',
   'apps/agent/src/config.ts',
   'apps/chat/src/config.ts',

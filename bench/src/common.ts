@@ -3,7 +3,7 @@
  * are in settings.ts), its log, and the measured run.
  */
 import { openStore } from '@agentmc/server';
-import { testDatabase, type StoreKind } from '@agentmc/server/testing';
+import { inspectDatabase, testDatabase, type StoreKind } from '@agentmc/server/testing';
 import type { LoadResult } from './load.js';
 import type { BenchAgent } from './seed.js';
 import { DURATION } from './settings.js';
@@ -86,7 +86,10 @@ export async function measured(label: string, run: (phase: Phase) => Promise<Loa
   return result;
 }
 
-/** A new database of a kind, the store over it, and the environment a server process needs. */
+/**
+ * A new database of a kind, the store over it, a raw connection for bulk seeding (the store
+ * keeps its own private), and the environment a server process needs.
+ */
 export async function openFor(kind: StoreKind) {
   const database = testDatabase(kind);
   const store = await openStore({
@@ -99,5 +102,5 @@ export async function openFor(kind: StoreKind) {
     RATE_LIMIT_PER_MINUTE: '0',
     LOG_LEVEL: 'warn',
   };
-  return { database, store, env };
+  return { database, store, db: inspectDatabase(database), env };
 }

@@ -11,7 +11,7 @@ import {
   readChatMessage,
   type RealtimeConnection,
 } from '@agentmc/api';
-import { generateApiKey, type KyselyStore } from '@agentmc/server';
+import { generateApiKey, type Store } from '@agentmc/server';
 import { REALTIME_AGENTS as AGENTS, BURST, DISPATCH, RELAY, WINDOW } from './settings.js';
 import { latency } from './stats.js';
 
@@ -25,11 +25,11 @@ const log = (message: string) => process.stderr.write(`${message}\n`);
 export type BenchWorld = Awaited<ReturnType<typeof seed>>;
 
 /** One team: a dispatch agent with `AGENTS` keys, an echo agent, and a person. */
-export async function seed(store: KyselyStore) {
+export async function seed(store: Store) {
   const t = now();
   const key = async (principal: { agentId: number } | { userId: number }) => {
     const generated = generateApiKey();
-    await store.createApiKey({
+    await store.identity.createApiKey({
       principal,
       prefix: generated.prefix,
       keyHash: generated.hash,
@@ -37,10 +37,14 @@ export async function seed(store: KyselyStore) {
     });
     return generated.key;
   };
-  const team = await store.createTeam({ name: 'bench-realtime', now: t });
-  const dispatcher = (await store.createAgent({ teamId: team.id, name: 'dispatch', now: t }))!;
-  const echo = (await store.createAgent({ teamId: team.id, name: 'echo', now: t }))!;
-  const user = (await store.createUser({ teamId: team.id, name: 'person', now: t }))!;
+  const team = await store.identity.createTeam({ name: 'bench-realtime', now: t });
+  const dispatcher = (await store.identity.createAgent({
+    teamId: team.id,
+    name: 'dispatch',
+    now: t,
+  }))!;
+  const echo = (await store.identity.createAgent({ teamId: team.id, name: 'echo', now: t }))!;
+  const user = (await store.identity.createUser({ teamId: team.id, name: 'person', now: t }))!;
   const dispatchKeys: string[] = [];
   for (let i = 0; i < AGENTS; i++) dispatchKeys.push(await key({ agentId: dispatcher.id }));
   return {

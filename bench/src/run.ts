@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { KyselyStore } from '@agentmc/server';
+import type { Database, Store } from '@agentmc/server';
+import type { Kysely } from 'kysely';
 import { postgresAvailable, spawnServer, type StoreKind } from '@agentmc/server/testing';
 import { benchCeilings } from './ceilings.js';
 import {
@@ -69,10 +70,10 @@ async function opsPerSecond(
 /** The real server over one store: list and claim, the store alone, and (SQLite) memory. */
 async function benchServer(kind: StoreKind, bodies: { list?: string; claim?: string }) {
   log(`\n${kind}: seeding ${AGENTS} agents, ${LIST_SESSIONS} sessions`);
-  const { database, store, env } = await openFor(kind);
+  const { database, store, db, env } = await openFor(kind);
   try {
     const agents = await seedAgents(store, AGENTS, now());
-    await insertRequestedSessions(store, agents, LIST_SESSIONS, now());
+    await insertRequestedSessions(store, db, agents, LIST_SESSIONS, now());
     const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), `agentmc-prof-${kind}-`));
     const server = await spawnServer(
       env,
@@ -126,7 +127,13 @@ async function benchServer(kind: StoreKind, bodies: { list?: string; claim?: str
       }
 
       log(`  ${kind}: seeding ${CLAIM_WARMUP + CLAIMS} sessions to claim`);
-      const claimIds = await insertRequestedSessions(store, agents, CLAIM_WARMUP + CLAIMS, now());
+      const claimIds = await insertRequestedSessions(
+        store,
+        db,
+        agents,
+        CLAIM_WARMUP + CLAIMS,
+        now(),
+      );
       const queue = claimQueue(agents, claimIds);
       const warmQueue = queue.slice(0, CLAIM_WARMUP);
       const mainQueue = queue.slice(CLAIM_WARMUP);
@@ -153,7 +160,7 @@ async function benchServer(kind: StoreKind, bodies: { list?: string; claim?: str
         vs_express: null,
       });
       if (!bodies.claim) {
-        const one = (await insertRequestedSessions(store, agents.slice(0, 1), 1, now())).get(
+        const one = (await insertRequestedSessions(store, db, agents.slice(0, 1), 1, now())).get(
           agents[0]!.id,
         )![0]!;
         bodies.claim = await (
@@ -175,34 +182,41 @@ async function benchServer(kind: StoreKind, bodies: { list?: string; claim?: str
       } else fs.rmSync(profileDir, { recursive: true, force: true });
     }
 
-    await benchStore(kind, store, agents);
+    await benchStore(kind, store, db, agents);
   } finally {
+    await db.destroy();
     await store.close();
     await database.drop();
   }
 }
 
-async function benchStore(kind: StoreKind, store: KyselyStore, agents: readonly BenchAgent[]) {
+async function benchStore(
+  kind: StoreKind,
+  store: Store,
+  db: Kysely<Database>,
+  agents: readonly BenchAgent[],
+) {
   const t = now();
   const listOps = await opsPerSecond(
     (i) =>
-      store.listRequestedSessions({ agentId: agents[i % agents.length]!.id, now: t, limit: 20 }),
+      store.sessions.listRequested({ agentId: agents[i % agents.length]!.id, now: t, limit: 20 }),
     {},
   );
-  const claimIds = await insertRequestedSessions(store, agents, CLAIMS, now());
+  const claimIds = await insertRequestedSessions(store, db, agents, CLAIMS, now());
   const all = [...claimIds.entries()].flatMap(([agentId, ids]) =>
     ids.map((id) => ({ agentId, id })),
   );
-  const team = (await store.findAgent(agents[0]!.id))!.team_id;
+  const team = (await store.identity.findAgent(agents[0]!.id))!.team_id;
   const claimOps = await opsPerSecond(
     async (i) => {
       const target = all[i]!;
-      const outcome = await store.claimSession({
+      const outcome = await store.sessions.claim({
         sessionId: target.id,
         teamId: team,
         agentId: target.agentId,
         now: t,
         claimKey: null,
+        reason: 'claimed',
       });
       if (outcome.kind !== 'claimed') throw new Error(`store claim lost: ${outcome.kind}`);
     },

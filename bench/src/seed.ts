@@ -1,5 +1,6 @@
 import SqliteDatabase from 'better-sqlite3';
-import { generateApiKey, type KyselyStore } from '@agentmc/server';
+import { generateApiKey, type Database, type Store } from '@agentmc/server';
+import type { Kysely } from 'kysely';
 
 export interface BenchAgent {
   readonly id: number;
@@ -7,17 +8,17 @@ export interface BenchAgent {
 }
 
 /** One team with `count` agents, each with a key. */
-export async function seedAgents(
-  store: KyselyStore,
-  count: number,
-  now: number,
-): Promise<BenchAgent[]> {
-  const team = await store.createTeam({ name: 'bench', now });
+export async function seedAgents(store: Store, count: number, now: number): Promise<BenchAgent[]> {
+  const team = await store.identity.createTeam({ name: 'bench', now });
   const agents: BenchAgent[] = [];
   for (let i = 0; i < count; i++) {
-    const agent = await store.createAgent({ teamId: team.id, name: `bench-agent-${i}`, now });
+    const agent = await store.identity.createAgent({
+      teamId: team.id,
+      name: `bench-agent-${i}`,
+      now,
+    });
     const key = generateApiKey();
-    await store.createApiKey({
+    await store.identity.createApiKey({
       principal: { agentId: agent!.id },
       prefix: key.prefix,
       keyHash: key.hash,
@@ -33,12 +34,13 @@ export async function seedAgents(
  * ids per agent, in insertion order.
  */
 export async function insertRequestedSessions(
-  store: KyselyStore,
+  store: Store,
+  db: Kysely<Database>,
   agents: readonly BenchAgent[],
   count: number,
   now: number,
 ): Promise<Map<number, number[]>> {
-  const teamId = (await store.findAgent(agents[0]!.id))!.team_id;
+  const teamId = (await store.identity.findAgent(agents[0]!.id))!.team_id;
   const ids = new Map<number, number[]>(agents.map((a) => [a.id, []]));
   const CHUNK = 1_000;
   for (let start = 0; start < count; start += CHUNK) {
@@ -55,7 +57,7 @@ export async function insertRequestedSessions(
         updated_at: now,
       });
     }
-    const inserted = await store.db
+    const inserted = await db
       .insertInto('realtime_sessions')
       .values(rows)
       .returning(['id', 'agent_id'])

@@ -32,7 +32,7 @@ describe('two sample agents, two keys of one agent, one server', () => {
     expect(won).toHaveLength(40);
     expect(new Set(won).size).toBe(40);
     expect([...won].sort((x, y) => x - y)).toEqual(ids);
-    for (const id of ids) expect((await server.store.findSession(id))?.status).toBe('claimed');
+    for (const id of ids) expect((await server.store.sessions.find(id))?.status).toBe('claimed');
 
     // Every win is logged once, every claim carries an Idempotency-Key.
     for (const one of [a, b]) {
@@ -174,7 +174,11 @@ describe('401 and 403 stop the agent with a clear error', () => {
     const server = await harness.server();
     const team = await server.fixtures.team();
     const agent = await server.fixtures.agent(team.id);
-    await server.store.setAgentDisabled({ agentId: agent.id, disabled: true, now: server.clock() });
+    await server.store.identity.setAgentDisabled({
+      agentId: agent.id,
+      disabled: true,
+      now: server.clock(),
+    });
     const a = harness.agent(server, agent.key);
     const error = await a.agent.start().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AgentAuthError);
@@ -201,7 +205,7 @@ describe('401 and 403 stop the agent with a clear error', () => {
         baseUrl: server.baseUrl,
         fetch: async (input, init) => {
           if (isClaim({ method: init?.method ?? 'GET', url: urlOf(input) })) {
-            await server.store.setAgentDisabled({
+            await server.store.identity.setAgentDisabled({
               agentId: agent.id,
               disabled: true,
               now: server.clock(),

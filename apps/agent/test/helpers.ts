@@ -146,7 +146,7 @@ export function trackedWebSocket(): {
 
 /** The person's side: a user of the agent's team, with a client. */
 export async function personOf(server: TestServer, agentId: number) {
-  const agent = await server.store.findAgent(agentId);
+  const agent = await server.store.identity.findAgent(agentId);
   const user = await server.fixtures.user(agent!.team_id);
   const api = new AgentMCApi({ apiKey: user.key, baseUrl: server.baseUrl });
   return {

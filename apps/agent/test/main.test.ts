@@ -96,8 +96,8 @@ describe('pnpm agent (dist/main.js)', () => {
         session_id: session.id,
         reason: 'agent_shutdown',
       });
-      expect(await server.store.findSession(session.id)).toMatchObject({ status: 'closed' });
-      const signals = await server.store.listSignals({
+      expect(await server.store.sessions.find(session.id)).toMatchObject({ status: 'closed' });
+      const signals = await server.store.signals.list({
         sessionId: session.id,
         afterId: 0,
         limit: 10,
@@ -123,11 +123,11 @@ describe('pnpm agent (dist/main.js)', () => {
     await run.line('session.connected');
     run.kill('SIGKILL');
     expect(await run.exited).toEqual({ code: null, signal: 'SIGKILL' });
-    expect(await server.store.findSession(session.id)).toMatchObject({ status: 'active' });
+    expect(await server.store.sessions.find(session.id)).toMatchObject({ status: 'active' });
 
     clock.advance(91); // past REALTIME_HEARTBEAT_TIMEOUT_SECONDS (90)
-    await server.realtime.sweep();
-    expect(await server.store.findSession(session.id)).toMatchObject({ status: 'failed' });
+    await server.sweep();
+    expect(await server.store.sessions.find(session.id)).toMatchObject({ status: 'failed' });
   });
 
   it('stops with a clear message and exit code 1 when the API rejects the key', async () => {

@@ -30,7 +30,7 @@ describe.each(await storeKinds())('runChat against the sample agent (%s)', (kind
       'agent> how are you?',
       '· session closed (closed_by_user)',
     ]);
-    const stored = await w.server.store.findSession(result.session.id);
+    const stored = await w.server.store.sessions.find(result.session.id);
     expect(stored).toMatchObject({ status: 'closed', requested_by_user_id: w.user.id });
     expect(stored?.closed_at).not.toBeNull();
   });
@@ -71,7 +71,7 @@ describe('runChat without an agent', () => {
     const chat = runChat({ api: w.api, agentId: w.agent.id, ...term });
     await until(() => term.text.includes('requested'), 'the request');
     clock.advance(601);
-    await w.server.realtime.sweep();
+    await w.server.sweep();
     const error = await chat.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ChatError);
     expect((error as Error).message).toMatch(/it is expired \(nobody claimed it in time/);

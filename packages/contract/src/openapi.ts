@@ -2,12 +2,20 @@ import { generateOpenApi } from '@ts-rest/open-api';
 import { API_BASE_PATH, contract, type RouteMetadata } from './contract.js';
 
 /**
+ * The generated document's type, named through `@ts-rest/open-api` so that packages importing
+ * the contract resolve it (its own type package is a dependency of that package, not of theirs).
+ */
+export type OpenApiDocument = ReturnType<typeof generateOpenApi>;
+
+/**
  * The OpenAPI 3 document of {@link contract}, generated, never written by hand.
  *
  * @example
  * app.get('/api/v1/openapi.json', (_req, res) => res.json(createOpenApiDocument()));
  */
-export function createOpenApiDocument(options: { version?: string; serverUrl?: string } = {}) {
+export function createOpenApiDocument(
+  options: { version?: string; serverUrl?: string } = {},
+): OpenApiDocument {
   const document = generateOpenApi(
     contract,
     {

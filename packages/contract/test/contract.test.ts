@@ -1,7 +1,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   CROSS_CUTTING_STATUSES,
-  ErrorEnvelope,
+  type ErrorEnvelope,
   contract,
   type Contract,
   type CrossCuttingStatus,

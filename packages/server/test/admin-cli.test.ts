@@ -76,7 +76,9 @@ async function ok(database: Database, args: readonly string[], env?: Record<stri
 
 function sh(command: string): Promise<string> {
   return new Promise((resolve, reject) =>
-    execFile('sh', ['-c', command], (error, stdout) => (error ? reject(error) : resolve(stdout))),
+    execFile('sh', ['-c', command], (error, stdout) =>
+      error ? reject(new Error(error.message, { cause: error })) : resolve(stdout),
+    ),
   );
 }
 

@@ -55,10 +55,13 @@ export class InProcessBus implements RealtimeBus {
     return () => this.#handlers.delete(handler);
   }
 
-  async start(): Promise<void> {}
+  start(): Promise<void> {
+    return Promise.resolve();
+  }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.#handlers.clear();
+    return Promise.resolve();
   }
 }
 

@@ -1,5 +1,5 @@
 import { contract, type ErrorEnvelope } from '@agentmc/contract';
-import { createExpressEndpoints, initServer } from '@ts-rest/express';
+import { initServer, type createExpressEndpoints } from '@ts-rest/express';
 import type { Request } from 'express';
 import type { Failure } from '../errors/failures.js';
 import { toApiError } from '../errors/to-api-error.js';
@@ -16,7 +16,9 @@ export type ContractRoutes = Parameters<typeof createExpressEndpoints<typeof con
  * from the sessions layer's result union, so a route can only answer statuses its contract
  * entry lists: removing one from the contract fails this package's typecheck.
  */
-export function failed<F extends Failure>(failure: F): { status: F['status']; body: ErrorEnvelope } {
+export function failed<F extends Failure>(
+  failure: F,
+): { status: F['status']; body: ErrorEnvelope } {
   return { status: failure.status, body: toApiError(failure).toEnvelope() };
 }
 
@@ -77,10 +79,11 @@ export function createRoutes(sessions: Sessions): ContractRoutes {
       return ticket.ok ? { status: 200, body: { data: ticket.value } } : failed(ticket);
     },
 
-    createAgentRealtimeWatch: async ({ req, res }) => ({
-      status: 200,
-      body: { data: sessions.ticket(websocketOrigin(req), agentOf(res), 'watch') },
-    }),
+    createAgentRealtimeWatch: ({ req, res }) =>
+      Promise.resolve({
+        status: 200 as const,
+        body: { data: sessions.ticket(websocketOrigin(req), agentOf(res), 'watch') },
+      }),
 
     // ---- the person's side ----
     createRealtimeSession: async ({ body, req, res }) => {

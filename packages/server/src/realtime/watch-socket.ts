@@ -87,13 +87,15 @@ export class WatchSocket {
     this.peer.send({ type: 'session.requested', session });
   }
 
-  async #handle(text: string): Promise<void> {
+  /** A watch only answers pings; anything else is refused with the frame's validation error. */
+  #handle(text: string): Promise<void> {
     const parsed = parseFrame(ClientWatchFrame, text);
     if (!parsed.ok) {
       this.peer.sendError(parsed.failure);
-      return;
+    } else {
+      const { nonce } = parsed.frame;
+      this.peer.send({ type: 'pong', ...(nonce !== undefined ? { nonce } : {}) });
     }
-    const { nonce } = parsed.frame;
-    this.peer.send({ type: 'pong', ...(nonce !== undefined ? { nonce } : {}) });
+    return Promise.resolve();
   }
 }

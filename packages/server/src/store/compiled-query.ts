@@ -1,4 +1,5 @@
 import type { CompiledQuery, Compilable, Kysely } from 'kysely';
+import type { Database } from './schema.js';
 
 type Params = Record<string, number | string | null>;
 type Kinds<P extends Params> = { readonly [K in keyof P]: 'number' | 'string' };
@@ -17,12 +18,12 @@ type Kinds<P extends Params> = { readonly [K in keyof P]: 'number' | 'string' };
  * const rows = await byHash.execute({ hash });
  */
 export function prepareQuery<P extends Params, R>(
-  db: Kysely<any>,
+  db: Kysely<Database>,
   kinds: Kinds<P>,
   build: (params: P) => Compilable<R>,
 ): {
   /** Runs the query with these values, on `executor` (a transaction) or the database. */
-  execute(params: P, executor?: Kysely<any>): Promise<R[]>;
+  execute(params: P, executor?: Kysely<Database>): Promise<R[]>;
 } {
   const names = Object.keys(kinds) as (keyof P)[];
   const standIns = new Map<unknown, keyof P>();
@@ -41,7 +42,7 @@ export function prepareQuery<P extends Params, R>(
     throw new Error(`prepareQuery: parameters never used by the query: ${missing.join(', ')}`);
   }
   return {
-    async execute(params: P, executor: Kysely<any> = db): Promise<R[]> {
+    async execute(params: P, executor: Kysely<Database> = db): Promise<R[]> {
       const parameters = positions.map((name, i) =>
         name === undefined ? compiled.parameters[i] : params[name],
       );

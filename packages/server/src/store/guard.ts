@@ -11,10 +11,8 @@ export function guard<T extends object>(aggregate: T): T {
       typeof value === 'function'
         ? async (...args: unknown[]) => {
             try {
-              return (await (value as (...a: unknown[]) => Promise<unknown>).apply(
-                aggregate,
-                args,
-              )) as unknown;
+              const method = value as (...a: unknown[]) => Promise<unknown>;
+              return await method.apply(aggregate, args);
             } catch (error) {
               if (isUnavailableError(error)) throw new StoreUnavailableError({ cause: error });
               throw error;

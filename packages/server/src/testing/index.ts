@@ -172,7 +172,7 @@ export function inspectDatabase(database: TestDatabase): Kysely<Database> {
     max: 2,
     types: {
       getTypeParser: (oid: number, format?: 'text' | 'binary') =>
-        oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text'),
+        oid === 20 ? Number : (pg.types.getTypeParser(oid, format) as (value: string) => unknown),
     },
     ...(database.schema ? { options: `-c search_path="${database.schema}"` } : {}),
   });

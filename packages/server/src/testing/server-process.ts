@@ -46,8 +46,8 @@ export async function spawnServer(
   const keep = (chunk: Buffer) => {
     if (output.length < 200) output.push(chunk.toString());
   };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => resolve(code)),
   );

@@ -11,7 +11,6 @@ import {
   manualClock,
   startTestServer,
   type StoreKind,
-  type TestDatabase,
   type TestServer,
 } from '../../src/testing/index.js';
 import { SEED_INSTANT as T0, type ManualClock } from '../helpers.js';
@@ -64,7 +63,7 @@ export class TestSocket<Frame extends AnyFrame = ServerSessionFrame> {
     this.ws = ws;
     const schema = kind === 'session' ? ServerSessionFrame : ServerWatchFrame;
     ws.on('message', (data) => {
-      const frame = schema.parse(JSON.parse(String(data))) as Frame;
+      const frame = schema.parse(JSON.parse((data as Buffer).toString('utf8'))) as Frame;
       this.frames.push(frame);
       this.#wakeUp?.();
     });
@@ -250,7 +249,7 @@ export function withQuietSweeper(config: Partial<AppConfig>): Partial<AppConfig>
 /** A second replica over the same database, sharing the clock. */
 export function replicaOf(server: TestServer, clock: ManualClock, config: Partial<AppConfig> = {}) {
   return startTestServer({
-    database: server.database as TestDatabase,
+    database: server.database,
     clock,
     config: withQuietSweeper(config),
   });

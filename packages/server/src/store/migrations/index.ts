@@ -1,4 +1,5 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { Database } from '../schema.js';
 import type { SqlDialect } from './dialect.js';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-realtime-signals.js';
@@ -20,10 +21,12 @@ class StaticMigrationProvider implements MigrationProvider {
   constructor(dialect: SqlDialect) {
     this.#dialect = dialect;
   }
-  async getMigrations(): Promise<Record<string, Migration>> {
+  getMigrations(): Promise<Record<string, Migration>> {
     const dialect = this.#dialect;
-    return Object.fromEntries(
-      Object.entries(MIGRATIONS).map(([name, m]) => [name, { up: (db) => m.up(db, dialect) }]),
+    return Promise.resolve(
+      Object.fromEntries(
+        Object.entries(MIGRATIONS).map(([name, m]) => [name, { up: (db) => m.up(db, dialect) }]),
+      ),
     );
   }
 }
@@ -48,7 +51,7 @@ export class MigrationError extends Error {
  * sees the migrations done.
  */
 export async function migrateToLatest(
-  db: Kysely<any>,
+  db: Kysely<Database>,
   dialect: SqlDialect,
   schema?: string,
 ): Promise<string[]> {
