@@ -71,7 +71,12 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
     logger,
     config: { sessionTtlSeconds: config.sessionTtlSeconds, ...realtimeConfig },
   });
-  const realtime = new Realtime({ config: realtimeConfig, sessions, bus, logger });
+  const realtime = new Realtime({
+    config: realtimeConfig,
+    sessions: sessions.sockets,
+    bus,
+    logger,
+  });
   const sweeper = new Sweeper({
     sessions,
     logger,

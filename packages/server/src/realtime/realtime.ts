@@ -2,12 +2,12 @@ import type http from 'node:http';
 import type { RealtimeConfig } from '../config.js';
 import type { RealtimeBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
-import type { Sessions } from '../sessions/sessions.js';
+import type { SocketSessions } from '../sessions/socket-sessions.js';
 import { RealtimeSocketServer } from './socket-server.js';
 
 export interface RealtimeOptions {
   readonly config: RealtimeConfig;
-  readonly sessions: Sessions;
+  readonly sessions: SocketSessions;
   /** Where the sessions layer publishes its events; the sockets hear them here. */
   readonly bus: RealtimeBus;
   readonly logger: Logger;

@@ -12,7 +12,7 @@ import type { RealtimeEvent } from '../events/bus.js';
 import { TokenBucket } from '../lib/token-bucket.js';
 import type { Logger } from '../logger.js';
 import { sideOf, type Side } from '../sessions/actor.js';
-import type { Admission, Sessions } from '../sessions/sessions.js';
+import type { SessionAdmission, SocketSessions } from '../sessions/socket-sessions.js';
 import { parseFrame } from './frames.js';
 import { Peer } from './peer.js';
 
@@ -31,8 +31,8 @@ const RANK: Record<SessionStatus, number> = {
 
 export interface SessionSocketOptions {
   /** Who opened it, on which session. */
-  readonly admission: Extract<Admission, { kind: 'session' }>;
-  readonly sessions: Sessions;
+  readonly admission: SessionAdmission;
+  readonly sessions: SocketSessions;
   readonly logger: Logger;
   readonly heartbeatWriteSeconds: number;
   readonly heartbeatIntervalSeconds: number;
@@ -181,7 +181,7 @@ export class SessionSocket {
           );
           return;
         }
-        const sent = await this.#o.sessions.sendAdmitted(this.#o.admission, {
+        const sent = await this.#o.sessions.send(this.#o.admission, {
           type,
           payload,
           idempotencyKey: idempotency_key ?? null,

@@ -13,7 +13,7 @@ import { notFound, unavailable } from '../errors/failures.js';
 import { toApiError } from '../errors/to-api-error.js';
 import type { RealtimeBus, RealtimeEvent } from '../events/bus.js';
 import type { Logger } from '../logger.js';
-import type { Admission, Sessions, SocketTarget } from '../sessions/sessions.js';
+import type { Admission, SocketSessions, SocketTarget } from '../sessions/socket-sessions.js';
 import { SessionSocket } from './session-socket.js';
 import { WatchSocket } from './watch-socket.js';
 
@@ -24,7 +24,7 @@ const WATCH_PATH = `${API_BASE_PATH}${REALTIME_SOCKET_PATHS.watch}`;
 
 export interface SocketServerDeps {
   readonly config: RealtimeConfig;
-  readonly sessions: Sessions;
+  readonly sessions: SocketSessions;
   readonly bus: RealtimeBus;
   readonly logger: Logger;
 }

@@ -3,7 +3,7 @@ import type { WebSocket } from 'ws';
 import type { RealtimeEvent } from '../events/bus.js';
 import type { Logger } from '../logger.js';
 import type { AgentActor } from '../sessions/actor.js';
-import type { Sessions } from '../sessions/sessions.js';
+import type { SocketSessions } from '../sessions/socket-sessions.js';
 import { parseFrame } from './frames.js';
 import { Peer } from './peer.js';
 
@@ -14,7 +14,7 @@ const SEEN_LIMIT = 1_000;
 
 export interface WatchSocketOptions {
   readonly agent: AgentActor;
-  readonly sessions: Sessions;
+  readonly sessions: SocketSessions;
   readonly logger: Logger;
   readonly heartbeatIntervalSeconds: number;
   readonly maxBufferedBytes: number;

@@ -13,13 +13,11 @@ import {
 import {
   ended,
   expired,
-  forbidden,
   invalid,
   notClaimable,
   notClaimed,
   notFound,
   ok,
-  unauthenticated,
   type Ended,
   type Expired,
   type Forbidden,
@@ -28,72 +26,24 @@ import {
   type NotClaimed,
   type NotFound,
   type Result,
-  type Unauthenticated,
 } from '../errors/failures.js';
-import type { RealtimeBus } from '../events/bus.js';
-import { formatTimestamp, type Clock } from '../lib/clock.js';
-import type { Logger } from '../logger.js';
-import type { SessionRow, SignalRow } from '../store/schema.js';
-import type { StatusChange, Store } from '../store/store.js';
+import { formatTimestamp } from '../lib/clock.js';
 import { accessFailure } from './access.js';
+import type { Actor, AgentActor, PersonActor, Requester } from './actor.js';
+import { sideOf } from './actor.js';
 import {
-  sideOf,
-  type Actor,
-  type AgentActor,
-  type PersonActor,
-  type Requester,
-  type Side,
-} from './actor.js';
+  OPEN_FOR,
+  announce,
+  appendSignal,
+  findFor,
+  type Sent,
+  type SessionsContext,
+  type SessionsDeps,
+  type SignalDraft,
+} from './core.js';
 import { toSessionResource, toSignalResource } from './resources.js';
+import { SocketSessions } from './socket-sessions.js';
 import { TicketSigner, type TicketClaims } from './tickets.js';
-
-/** The statuses in which each side may still send (and close). */
-const OPEN_FOR: Record<Side, readonly SessionStatus[]> = {
-  agent: ['claimed', 'active'],
-  browser: ['requested', 'claimed', 'active'],
-};
-
-export interface SessionsConfig {
-  /** A request's time to live when it names none. */
-  readonly sessionTtlSeconds: number;
-  readonly connectTimeoutSeconds: number;
-  readonly heartbeatTimeoutSeconds: number;
-  /** Undefined: a random secret per process (a single replica). */
-  readonly ticketSecret: string | undefined;
-  readonly ticketTtlSeconds: number;
-  /** The websocket base clients are told to use; else where they reached us. */
-  readonly publicUrl: string | undefined;
-}
-
-export interface SessionsDeps {
-  readonly store: Store;
-  readonly bus: RealtimeBus;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  readonly config: SessionsConfig;
-}
-
-/** A signal as a socket delivers it: the resource, and the key its sender gave it. */
-export interface StreamedSignal {
-  readonly seq: number;
-  readonly signal: RealtimeSignal;
-  readonly idempotencyKey: string | null;
-}
-
-/** A websocket the ticket and the store agree may open. */
-export type Admission =
-  | { readonly kind: 'session'; readonly actor: Actor; readonly sessionId: number }
-  | { readonly kind: 'watch'; readonly actor: AgentActor };
-
-/** The socket a websocket path names. */
-export type SocketTarget = { kind: 'session'; sessionId: number } | { kind: 'watch' };
-
-/** A signal to send: what a side wrote. */
-export interface SignalDraft {
-  readonly type: string;
-  readonly payload: unknown;
-  readonly idempotencyKey: string | null;
-}
 
 /** A page of a session's signals, with the session as it is. */
 export interface SignalsPage {
@@ -107,12 +57,13 @@ export interface CloseInput {
   readonly reason?: string | undefined;
 }
 
-type Sent = { readonly created: boolean; readonly signal: RealtimeSignal };
+export type { SessionsConfig, SessionsDeps, SignalDraft } from './core.js';
 
 /**
  * The rules of realtime sessions, once, for every transport: request, claim, send, close,
  * connect, heartbeat and sweep; who may act on a session; and the announcement of every change.
- * HTTP routes, websocket handlers and the admin CLI call this and only translate its results.
+ * HTTP routes and the admin CLI call this, websocket handlers its {@link Sessions.sockets}
+ * face; they only translate the results.
  *
  * Every status change is decided by one conditional UPDATE that commits together with its
  * `session.status` signal; the change is published on the bus after the commit, so both sides
@@ -125,15 +76,19 @@ type Sent = { readonly created: boolean; readonly signal: RealtimeSignal };
  * else console.log(claimed.code); // e.g. 'realtime_session.not_claimable'
  */
 export class Sessions {
-  readonly #deps: SessionsDeps;
-  readonly #tickets: TicketSigner;
+  /** The same rules as the websocket transport needs them: admission, connect, stream. */
+  readonly sockets: SocketSessions;
+  readonly #deps: SessionsContext;
 
   constructor(deps: SessionsDeps) {
-    this.#deps = deps;
-    this.#tickets = new TicketSigner({
-      secret: deps.config.ticketSecret,
-      ttlSeconds: deps.config.ticketTtlSeconds,
-    });
+    this.#deps = {
+      ...deps,
+      tickets: new TicketSigner({
+        secret: deps.config.ticketSecret,
+        ttlSeconds: deps.config.ticketTtlSeconds,
+      }),
+    };
+    this.sockets = new SocketSessions(this.#deps);
   }
 
   /** The sessions layer's clock, in epoch seconds (tests move it). */
@@ -208,7 +163,7 @@ export class Sessions {
       claimKey,
       reason: SESSION_REASONS.claimed,
     });
-    if (outcome.kind === 'claimed') return ok(this.#announce(outcome.change));
+    if (outcome.kind === 'claimed') return ok(announce(this.#deps, outcome.change));
 
     // The claim lost; say why. Nothing below changes who holds the session.
     const current = outcome.session;
@@ -225,7 +180,7 @@ export class Sessions {
         expiredBy: now,
       });
       if (expiry) {
-        this.#announce(expiry);
+        announce(this.#deps, expiry);
         return expired(expiry.session);
       }
       const after = (await store.sessions.find(sessionId)) ?? row;
@@ -259,7 +214,7 @@ export class Sessions {
     actor: Actor,
     sessionId: number,
   ): Promise<Result<AgentRealtimeSession, NotFound | Forbidden>> {
-    const found = await this.#session(actor, sessionId);
+    const found = await findFor(this.#deps, actor, sessionId);
     return found.ok ? ok(toSessionResource(found.value)) : found;
   }
 
@@ -269,7 +224,7 @@ export class Sessions {
     sessionId: number,
     query: { afterId: number; limit: number },
   ): Promise<Result<SignalsPage, NotFound | Forbidden>> {
-    const found = await this.#session(actor, sessionId);
+    const found = await findFor(this.#deps, actor, sessionId);
     if (!found.ok) return found;
     const rows = await this.#deps.store.signals.list({
       sessionId,
@@ -287,17 +242,9 @@ export class Sessions {
     sessionId: number,
     draft: SignalDraft,
   ): Promise<Result<Sent, NotFound | Forbidden | NotClaimed | Ended>> {
-    const found = await this.#session(actor, sessionId);
+    const found = await findFor(this.#deps, actor, sessionId);
     if (!found.ok) return found;
-    return this.#append(sideOf(actor), sessionId, draft);
-  }
-
-  /** A signal from an open websocket, whose admission already checked the access rule. */
-  sendAdmitted(
-    admission: Extract<Admission, { kind: 'session' }>,
-    draft: SignalDraft,
-  ): Promise<Result<Sent, NotFound | NotClaimed | Ended>> {
-    return this.#append(sideOf(admission.actor), admission.sessionId, draft);
+    return appendSignal(this.#deps, sideOf(actor), sessionId, draft);
   }
 
   /**
@@ -320,7 +267,7 @@ export class Sessions {
     sessionId: number,
     input: CloseInput,
   ): Promise<Result<AgentRealtimeSession, NotFound | Forbidden | NotClaimed>> {
-    const found = await this.#session(actor, sessionId);
+    const found = await findFor(this.#deps, actor, sessionId);
     if (!found.ok) return found;
     const { store, clock } = this.#deps;
     const side = sideOf(actor);
@@ -338,7 +285,7 @@ export class Sessions {
         reason,
         ...(actor.kind === 'agent' ? { agentId: actor.agentId } : {}),
       });
-      if (change) return ok(this.#announce(change));
+      if (change) return ok(announce(this.#deps, change));
       const current = await store.sessions.find(sessionId);
       if (!current) return notFound();
       if (isEndedStatus(current.status)) return ok(toSessionResource(current));
@@ -358,7 +305,7 @@ export class Sessions {
     sessionId: number,
     origin: string,
   ): Promise<Result<RealtimeTicket, NotFound | Forbidden | NotClaimed | Ended>> {
-    const found = await this.#session(agent, sessionId);
+    const found = await findFor(this.#deps, agent, sessionId);
     if (!found.ok) return found;
     const row = found.value;
     if (row.status === 'requested' || row.claimed_at === null) return notClaimed(row.status);
@@ -382,7 +329,7 @@ export class Sessions {
             teamId: actor.teamId,
             sessionId: sessionId as number,
           };
-    const { token, expiresAt } = this.#tickets.issue(claims, this.#deps.clock());
+    const { token, expiresAt } = this.#deps.tickets.issue(claims, this.#deps.clock());
     const base = this.#deps.config.publicUrl ?? `${origin}${API_BASE_PATH}`;
     const path =
       claims.kind === 'watch'
@@ -393,117 +340,6 @@ export class Sessions {
       token,
       expires_at: formatTimestamp(expiresAt),
     };
-  }
-
-  /**
-   * Whether a websocket may open, with the same answers as HTTP: 401 for a missing, forged or
-   * expired ticket; 403 for a ticket for another socket, or a principal that may no longer act;
-   * 404 for what the principal cannot see; 409 for an agent whose session is not claimed.
-   */
-  async admit(
-    target: SocketTarget,
-    token: string | null,
-  ): Promise<Result<Admission, Unauthenticated | Forbidden | NotFound | NotClaimed>> {
-    const { store, clock } = this.#deps;
-    if (!token) return unauthenticated('A websocket ticket is required (?ticket=).');
-    const claims = this.#tickets.verify(token, clock());
-    if (claims === 'expired') return unauthenticated('This websocket ticket has expired.');
-    if (typeof claims === 'string') return unauthenticated('Invalid websocket ticket.');
-
-    if (target.kind === 'watch') {
-      if (claims.kind !== 'watch') return forbidden('This ticket is not for a watch socket.');
-      const agent = await store.identity.findAgent(claims.agentId);
-      if (!agent || agent.team_id !== claims.teamId) return unauthenticated();
-      if (agent.disabled_at !== null) return forbidden('This agent is disabled.');
-      return ok({
-        kind: 'watch',
-        actor: { kind: 'agent', agentId: agent.id, teamId: agent.team_id },
-      });
-    }
-
-    if (claims.kind !== 'session' || claims.sessionId !== target.sessionId) {
-      return forbidden('This ticket is for another socket.');
-    }
-    const actor: Actor =
-      claims.role === 'agent'
-        ? { kind: 'agent', agentId: claims.principalId, teamId: claims.teamId }
-        : { kind: 'person', personId: claims.principalId, teamId: claims.teamId };
-    const found = await this.#session(actor, target.sessionId);
-    if (!found.ok) return found;
-    if (actor.kind === 'agent') {
-      const agent = await store.identity.findAgent(actor.agentId);
-      if (!agent || agent.disabled_at !== null) return forbidden('This agent is disabled.');
-      const row = found.value;
-      if (row.status === 'requested' || row.claimed_at === null) {
-        return notClaimed(row.status, 'Claim this realtime session before connecting to it.');
-      }
-    }
-    return ok({ kind: 'session', actor, sessionId: target.sessionId });
-  }
-
-  /**
-   * A side's socket opened: the agent's first connection makes the session `active`, any other
-   * is a heartbeat. Returns the session as it is now and its newest signal, or undefined when
-   * the session is gone.
-   */
-  async connect(
-    admission: Extract<Admission, { kind: 'session' }>,
-  ): Promise<
-    { session: AgentRealtimeSession; last: { id: number; seq: number } | undefined } | undefined
-  > {
-    const { store, clock } = this.#deps;
-    const { actor, sessionId } = admission;
-    const now = clock();
-    if (actor.kind === 'agent') {
-      const opened = await store.sessions.transition({
-        sessionId,
-        agentId: actor.agentId,
-        from: ['claimed'],
-        to: 'active',
-        now,
-        reason: SESSION_REASONS.agentConnected,
-      });
-      if (opened) this.#announce(opened);
-      else await store.sessions.recordHeartbeat({ sessionId, side: 'agent', now });
-    } else {
-      await store.sessions.recordHeartbeat({ sessionId, side: 'browser', now });
-    }
-    const [row, last] = await Promise.all([
-      store.sessions.find(sessionId),
-      store.signals.last(sessionId),
-    ]);
-    return row && { session: toSessionResource(row), last };
-  }
-
-  /** One side was heard from. */
-  heartbeat(admission: Extract<Admission, { kind: 'session' }>): Promise<void> {
-    return this.#deps.store.sessions.recordHeartbeat({
-      sessionId: admission.sessionId,
-      side: sideOf(admission.actor),
-      now: this.#deps.clock(),
-    });
-  }
-
-  /** A session as it is now, for a socket that was told it changed. */
-  async current(sessionId: number): Promise<AgentRealtimeSession | undefined> {
-    const row = await this.#deps.store.sessions.find(sessionId);
-    return row && toSessionResource(row);
-  }
-
-  /** Signals with a seq above `afterSeq`, in seq order: a socket's catch-up. */
-  async stream(sessionId: number, afterSeq: number, limit: number): Promise<StreamedSignal[]> {
-    const rows = await this.#deps.store.signals.listAfterSeq({ sessionId, afterSeq, limit });
-    return rows.map(streamed);
-  }
-
-  /** The seq a `resume` after a signal id starts from. */
-  seqThrough(sessionId: number, signalId: number): Promise<number> {
-    return this.#deps.store.signals.seqThrough({ sessionId, signalId });
-  }
-
-  /** The sessions waiting for an agent, for its watch socket. */
-  waitingFor(agent: AgentActor, limit: number): Promise<AgentRealtimeSession[]> {
-    return this.listRequested(agent, limit);
   }
 
   // ---- the server's own decisions ----
@@ -522,69 +358,7 @@ export class Sessions {
         heartbeatLost: SESSION_REASONS.agentHeartbeatTimeout,
       },
     });
-    for (const change of changes) this.#announce(change);
+    for (const change of changes) announce(this.#deps, change);
     return changes.length;
   }
-
-  // ---- inside ----
-
-  async #session(
-    actor: Actor,
-    sessionId: number,
-  ): Promise<Result<SessionRow, NotFound | Forbidden>> {
-    const row = await this.#deps.store.sessions.find(sessionId);
-    return accessFailure(actor, row) ?? ok(row!);
-  }
-
-  async #append(
-    side: Side,
-    sessionId: number,
-    draft: SignalDraft,
-  ): Promise<Result<Sent, NotFound | NotClaimed | Ended>> {
-    const outcome = await this.#deps.store.signals.append({
-      sessionId,
-      sender: side,
-      type: draft.type,
-      payload: draft.payload,
-      idempotencyKey: draft.idempotencyKey,
-      now: this.#deps.clock(),
-      openStatuses: OPEN_FOR[side],
-    });
-    switch (outcome.kind) {
-      case 'created':
-        this.#publishSignal(outcome.signal);
-        return ok({ created: true, signal: toSignalResource(outcome.signal) });
-      case 'replayed':
-        return ok({ created: false, signal: toSignalResource(outcome.signal) });
-      case 'not_open': {
-        const status = outcome.session?.status;
-        if (status === undefined) return notFound();
-        if (status === 'requested') return notClaimed(status);
-        return ended(status, `This realtime session is ${status} and takes no signals.`);
-      }
-    }
-  }
-
-  /** Tells both sides of a committed status change: its signal, then the session. */
-  #announce(change: StatusChange): AgentRealtimeSession {
-    if (change.signal) this.#publishSignal(change.signal);
-    const session = toSessionResource(change.session);
-    this.#deps.bus.publish({ kind: 'session', sessionId: session.id, session });
-    return session;
-  }
-
-  #publishSignal(row: SignalRow): void {
-    this.#deps.bus.publish({
-      kind: 'signal',
-      sessionId: row.session_id,
-      id: row.id,
-      seq: row.seq,
-      signal: toSignalResource(row),
-      idempotencyKey: row.idempotency_key,
-    });
-  }
-}
-
-function streamed(row: SignalRow): StreamedSignal {
-  return { seq: row.seq, signal: toSignalResource(row), idempotencyKey: row.idempotency_key };
 }

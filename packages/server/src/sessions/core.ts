@@ -1,0 +1,128 @@
+import type { AgentRealtimeSession, RealtimeSignal, SessionStatus } from '@agentmc/contract';
+import {
+  ended,
+  notClaimed,
+  notFound,
+  ok,
+  type Ended,
+  type Forbidden,
+  type NotClaimed,
+  type NotFound,
+  type Result,
+} from '../errors/failures.js';
+import type { RealtimeBus } from '../events/bus.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../logger.js';
+import type { SessionRow, SignalRow } from '../store/schema.js';
+import type { StatusChange, Store } from '../store/store.js';
+import { accessFailure } from './access.js';
+import type { Actor, Side } from './actor.js';
+import { toSessionResource, toSignalResource } from './resources.js';
+import type { TicketSigner } from './tickets.js';
+
+// What the sessions layer's two faces (`Sessions`, `SocketSessions`) share: the rules for who
+// may act on a session and which statuses take signals, and the announcement of every change.
+
+/** The statuses in which each side may still send (and close). */
+export const OPEN_FOR: Record<Side, readonly SessionStatus[]> = {
+  agent: ['claimed', 'active'],
+  browser: ['requested', 'claimed', 'active'],
+};
+
+export interface SessionsConfig {
+  /** A request's time to live when it names none. */
+  readonly sessionTtlSeconds: number;
+  readonly connectTimeoutSeconds: number;
+  readonly heartbeatTimeoutSeconds: number;
+  /** Undefined: a random secret per process (a single replica). */
+  readonly ticketSecret: string | undefined;
+  readonly ticketTtlSeconds: number;
+  /** The websocket base clients are told to use; else where they reached us. */
+  readonly publicUrl: string | undefined;
+}
+
+export interface SessionsDeps {
+  readonly store: Store;
+  readonly bus: RealtimeBus;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly config: SessionsConfig;
+}
+
+/** The dependencies with the ticket signer both faces use. */
+export interface SessionsContext extends SessionsDeps {
+  readonly tickets: TicketSigner;
+}
+
+/** A signal to send: what a side wrote. */
+export interface SignalDraft {
+  readonly type: string;
+  readonly payload: unknown;
+  readonly idempotencyKey: string | null;
+}
+
+/** A sent signal: `created` false when its idempotency key was seen before. */
+export interface Sent {
+  readonly created: boolean;
+  readonly signal: RealtimeSignal;
+}
+
+/** A session the actor may act on (the access rule of `access.ts`), or why not. */
+export async function findFor(
+  ctx: SessionsContext,
+  actor: Actor,
+  sessionId: number,
+): Promise<Result<SessionRow, NotFound | Forbidden>> {
+  const row = await ctx.store.sessions.find(sessionId);
+  return accessFailure(actor, row) ?? ok(row!);
+}
+
+/** Writes one side's signal if the session is open for it, and publishes a new one. */
+export async function appendSignal(
+  ctx: SessionsContext,
+  side: Side,
+  sessionId: number,
+  draft: SignalDraft,
+): Promise<Result<Sent, NotFound | NotClaimed | Ended>> {
+  const outcome = await ctx.store.signals.append({
+    sessionId,
+    sender: side,
+    type: draft.type,
+    payload: draft.payload,
+    idempotencyKey: draft.idempotencyKey,
+    now: ctx.clock(),
+    openStatuses: OPEN_FOR[side],
+  });
+  switch (outcome.kind) {
+    case 'created':
+      publishSignal(ctx, outcome.signal);
+      return ok({ created: true, signal: toSignalResource(outcome.signal) });
+    case 'replayed':
+      return ok({ created: false, signal: toSignalResource(outcome.signal) });
+    case 'not_open': {
+      const status = outcome.session?.status;
+      if (status === undefined) return notFound();
+      if (status === 'requested') return notClaimed(status);
+      return ended(status, `This realtime session is ${status} and takes no signals.`);
+    }
+  }
+}
+
+/** Tells both sides of a committed status change: its signal, then the session. */
+export function announce(ctx: SessionsContext, change: StatusChange): AgentRealtimeSession {
+  if (change.signal) publishSignal(ctx, change.signal);
+  const session = toSessionResource(change.session);
+  ctx.bus.publish({ kind: 'session', sessionId: session.id, session });
+  return session;
+}
+
+function publishSignal(ctx: SessionsContext, row: SignalRow): void {
+  ctx.bus.publish({
+    kind: 'signal',
+    sessionId: row.session_id,
+    id: row.id,
+    seq: row.seq,
+    signal: toSignalResource(row),
+    idempotencyKey: row.idempotency_key,
+  });
+}

@@ -1,0 +1,188 @@
+import { SESSION_REASONS, type AgentRealtimeSession, type RealtimeSignal } from '@agentmc/contract';
+import {
+  forbidden,
+  notClaimed,
+  ok,
+  unauthenticated,
+  type Ended,
+  type Forbidden,
+  type NotClaimed,
+  type NotFound,
+  type Result,
+  type Unauthenticated,
+} from '../errors/failures.js';
+import type { SignalRow } from '../store/schema.js';
+import { sideOf, type Actor, type AgentActor } from './actor.js';
+import {
+  announce,
+  appendSignal,
+  findFor,
+  type Sent,
+  type SessionsContext,
+  type SignalDraft,
+} from './core.js';
+import { toSessionResource, toSignalResource } from './resources.js';
+
+/** A websocket the ticket and the store agree may open. */
+export type Admission =
+  | { readonly kind: 'session'; readonly actor: Actor; readonly sessionId: number }
+  | { readonly kind: 'watch'; readonly actor: AgentActor };
+
+/** An admitted session socket. */
+export type SessionAdmission = Extract<Admission, { kind: 'session' }>;
+
+/** The socket a websocket path names. */
+export type SocketTarget = { kind: 'session'; sessionId: number } | { kind: 'watch' };
+
+/** A signal as a socket delivers it: the resource, and the key its sender gave it. */
+export interface StreamedSignal {
+  readonly seq: number;
+  readonly signal: RealtimeSignal;
+  readonly idempotencyKey: string | null;
+}
+
+/**
+ * The sessions layer as the websocket transport sees it: who may open which socket, what opening
+ * one does to its session, the signals a socket sends and the reads that feed its stream. The
+ * rules are those of {@link Sessions}, from the same shared functions.
+ */
+export class SocketSessions {
+  readonly #deps: SessionsContext;
+
+  constructor(deps: SessionsContext) {
+    this.#deps = deps;
+  }
+
+  /** The sessions layer's clock, in epoch seconds (tests move it). */
+  now(): number {
+    return this.#deps.clock();
+  }
+
+  /**
+   * Whether a websocket may open, with the same answers as HTTP: 401 for a missing, forged or
+   * expired ticket; 403 for a ticket for another socket, or a principal that may no longer act;
+   * 404 for what the principal cannot see; 409 for an agent whose session is not claimed.
+   */
+  async admit(
+    target: SocketTarget,
+    token: string | null,
+  ): Promise<Result<Admission, Unauthenticated | Forbidden | NotFound | NotClaimed>> {
+    const { store, clock } = this.#deps;
+    if (!token) return unauthenticated('A websocket ticket is required (?ticket=).');
+    const claims = this.#deps.tickets.verify(token, clock());
+    if (claims === 'expired') return unauthenticated('This websocket ticket has expired.');
+    if (typeof claims === 'string') return unauthenticated('Invalid websocket ticket.');
+
+    if (target.kind === 'watch') {
+      if (claims.kind !== 'watch') return forbidden('This ticket is not for a watch socket.');
+      const agent = await store.identity.findAgent(claims.agentId);
+      if (!agent || agent.team_id !== claims.teamId) return unauthenticated();
+      if (agent.disabled_at !== null) return forbidden('This agent is disabled.');
+      return ok({
+        kind: 'watch',
+        actor: { kind: 'agent', agentId: agent.id, teamId: agent.team_id },
+      });
+    }
+
+    if (claims.kind !== 'session' || claims.sessionId !== target.sessionId) {
+      return forbidden('This ticket is for another socket.');
+    }
+    const actor: Actor =
+      claims.role === 'agent'
+        ? { kind: 'agent', agentId: claims.principalId, teamId: claims.teamId }
+        : { kind: 'person', personId: claims.principalId, teamId: claims.teamId };
+    const found = await findFor(this.#deps, actor, target.sessionId);
+    if (!found.ok) return found;
+    if (actor.kind === 'agent') {
+      const agent = await store.identity.findAgent(actor.agentId);
+      if (!agent || agent.disabled_at !== null) return forbidden('This agent is disabled.');
+      const row = found.value;
+      if (row.status === 'requested' || row.claimed_at === null) {
+        return notClaimed(row.status, 'Claim this realtime session before connecting to it.');
+      }
+    }
+    return ok({ kind: 'session', actor, sessionId: target.sessionId });
+  }
+
+  /**
+   * A side's socket opened: the agent's first connection makes the session `active`, any other
+   * is a heartbeat. Returns the session as it is now and its newest signal, or undefined when
+   * the session is gone.
+   */
+  async connect(
+    admission: SessionAdmission,
+  ): Promise<
+    { session: AgentRealtimeSession; last: { id: number; seq: number } | undefined } | undefined
+  > {
+    const { store, clock } = this.#deps;
+    const { actor, sessionId } = admission;
+    const now = clock();
+    if (actor.kind === 'agent') {
+      const opened = await store.sessions.transition({
+        sessionId,
+        agentId: actor.agentId,
+        from: ['claimed'],
+        to: 'active',
+        now,
+        reason: SESSION_REASONS.agentConnected,
+      });
+      if (opened) announce(this.#deps, opened);
+      else await store.sessions.recordHeartbeat({ sessionId, side: 'agent', now });
+    } else {
+      await store.sessions.recordHeartbeat({ sessionId, side: 'browser', now });
+    }
+    const [row, last] = await Promise.all([
+      store.sessions.find(sessionId),
+      store.signals.last(sessionId),
+    ]);
+    return row && { session: toSessionResource(row), last };
+  }
+
+  /** One side was heard from. */
+  heartbeat(admission: SessionAdmission): Promise<void> {
+    return this.#deps.store.sessions.recordHeartbeat({
+      sessionId: admission.sessionId,
+      side: sideOf(admission.actor),
+      now: this.#deps.clock(),
+    });
+  }
+
+  /** A session as it is now, for a socket that was told it changed. */
+  async current(sessionId: number): Promise<AgentRealtimeSession | undefined> {
+    const row = await this.#deps.store.sessions.find(sessionId);
+    return row && toSessionResource(row);
+  }
+
+  /** Signals with a seq above `afterSeq`, in seq order: a socket's catch-up. */
+  async stream(sessionId: number, afterSeq: number, limit: number): Promise<StreamedSignal[]> {
+    const rows = await this.#deps.store.signals.listAfterSeq({ sessionId, afterSeq, limit });
+    return rows.map(streamed);
+  }
+
+  /** The seq a `resume` after a signal id starts from. */
+  seqThrough(sessionId: number, signalId: number): Promise<number> {
+    return this.#deps.store.signals.seqThrough({ sessionId, signalId });
+  }
+
+  /** The sessions waiting for an agent, for its watch socket. */
+  async waitingFor(agent: AgentActor, limit: number): Promise<AgentRealtimeSession[]> {
+    const rows = await this.#deps.store.sessions.listRequested({
+      agentId: agent.agentId,
+      now: this.#deps.clock(),
+      limit,
+    });
+    return rows.map(toSessionResource);
+  }
+
+  /** A signal from an open websocket, whose admission already checked the access rule. */
+  send(
+    admission: SessionAdmission,
+    draft: SignalDraft,
+  ): Promise<Result<Sent, NotFound | NotClaimed | Ended>> {
+    return appendSignal(this.#deps, sideOf(admission.actor), admission.sessionId, draft);
+  }
+}
+
+function streamed(row: SignalRow): StreamedSignal {
+  return { seq: row.seq, signal: toSignalResource(row), idempotencyKey: row.idempotency_key };
+}
