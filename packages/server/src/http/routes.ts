@@ -3,6 +3,7 @@ import { initServer, type createExpressEndpoints } from '@ts-rest/express';
 import type { Request } from 'express';
 import type { Failure } from '../errors/failures.js';
 import { toApiError } from '../errors/to-api-error.js';
+import type { Actor } from '../sessions/actor.js';
 import type { Sessions } from '../sessions/sessions.js';
 import { agentOf, personOf } from './auth.js';
 
@@ -32,6 +33,33 @@ export function websocketOrigin(req: Pick<Request, 'protocol' | 'headers'>): str
  * (from the auth middleware), what they asked, and the typed response for each result.
  */
 export function createRoutes(sessions: Sessions): ContractRoutes {
+  // The signal routes are the same for both sides; only who calls differs.
+  const signalsPage = async (
+    actor: Actor,
+    sessionId: number,
+    query: { after_id: number; limit: number },
+  ) => {
+    const page = await sessions.signals(actor, sessionId, {
+      afterId: query.after_id,
+      limit: query.limit,
+    });
+    return page.ok ? { status: 200 as const, body: page.value } : failed(page);
+  };
+  const sendSignal = async (
+    actor: Actor,
+    sessionId: number,
+    body: { type: string; payload: unknown; idempotency_key?: string | undefined },
+  ) => {
+    const sent = await sessions.send(actor, sessionId, {
+      type: body.type,
+      payload: body.payload,
+      idempotencyKey: body.idempotency_key ?? null,
+    });
+    if (!sent.ok) return failed(sent);
+    const status = sent.value.created ? (201 as const) : (200 as const);
+    return { status, body: { data: sent.value.signal } };
+  };
+
   return s.router(contract, {
     // ---- the agent's side ----
     listAgentRealtimeRequestedSessions: async ({ query, res }) => ({
@@ -51,23 +79,11 @@ export function createRoutes(sessions: Sessions): ContractRoutes {
       return { status: 200, body: { data: { ...claimed.value, socket } } };
     },
 
-    listAgentRealtimeSignals: async ({ params, query, res }) => {
-      const page = await sessions.signals(agentOf(res), params.session, {
-        afterId: query.after_id,
-        limit: query.limit,
-      });
-      return page.ok ? { status: 200, body: page.value } : failed(page);
-    },
+    listAgentRealtimeSignals: ({ params, query, res }) =>
+      signalsPage(agentOf(res), params.session, query),
 
-    createAgentRealtimeSignal: async ({ params, body, res }) => {
-      const sent = await sessions.send(agentOf(res), params.session, {
-        type: body.type,
-        payload: body.payload,
-        idempotencyKey: body.idempotency_key ?? null,
-      });
-      if (!sent.ok) return failed(sent);
-      return { status: sent.value.created ? 201 : 200, body: { data: sent.value.signal } };
-    },
+    createAgentRealtimeSignal: ({ params, body, res }) =>
+      sendSignal(agentOf(res), params.session, body),
 
     closeAgentRealtimeSession: async ({ params, body, res }) => {
       const closed = await sessions.close(agentOf(res), params.session, body);
@@ -111,23 +127,11 @@ export function createRoutes(sessions: Sessions): ContractRoutes {
       return { status: 200, body: { data: { ...found.value, socket } } };
     },
 
-    listRealtimeSignals: async ({ params, query, res }) => {
-      const page = await sessions.signals(personOf(res), params.session, {
-        afterId: query.after_id,
-        limit: query.limit,
-      });
-      return page.ok ? { status: 200, body: page.value } : failed(page);
-    },
+    listRealtimeSignals: ({ params, query, res }) =>
+      signalsPage(personOf(res), params.session, query),
 
-    createRealtimeSignal: async ({ params, body, res }) => {
-      const sent = await sessions.send(personOf(res), params.session, {
-        type: body.type,
-        payload: body.payload,
-        idempotencyKey: body.idempotency_key ?? null,
-      });
-      if (!sent.ok) return failed(sent);
-      return { status: sent.value.created ? 201 : 200, body: { data: sent.value.signal } };
-    },
+    createRealtimeSignal: ({ params, body, res }) =>
+      sendSignal(personOf(res), params.session, body),
 
     closeRealtimeSession: async ({ params, body, res }) => {
       const closed = await sessions.close(personOf(res), params.session, body);

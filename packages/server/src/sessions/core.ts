@@ -67,6 +67,20 @@ export interface Sent {
   readonly signal: RealtimeSignal;
 }
 
+/** The agent's requested, unexpired sessions, newest first. */
+export async function requestedFor(
+  ctx: SessionsContext,
+  agent: { readonly agentId: number },
+  limit: number,
+): Promise<AgentRealtimeSession[]> {
+  const rows = await ctx.store.sessions.listRequested({
+    agentId: agent.agentId,
+    now: ctx.clock(),
+    limit,
+  });
+  return rows.map(toSessionResource);
+}
+
 /** A session the actor may act on (the access rule of `access.ts`), or why not. */
 export async function findFor(
   ctx: SessionsContext,

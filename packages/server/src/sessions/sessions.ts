@@ -36,6 +36,7 @@ import {
   announce,
   appendSignal,
   findFor,
+  requestedFor,
   type Sent,
   type SessionsContext,
   type SessionsDeps,
@@ -135,13 +136,8 @@ export class Sessions {
   }
 
   /** The agent's requested, unexpired sessions, newest first. */
-  async listRequested(agent: AgentActor, limit: number): Promise<AgentRealtimeSession[]> {
-    const rows = await this.#deps.store.sessions.listRequested({
-      agentId: agent.agentId,
-      now: this.#deps.clock(),
-      limit,
-    });
-    return rows.map(toSessionResource);
+  listRequested(agent: AgentActor, limit: number): Promise<AgentRealtimeSession[]> {
+    return requestedFor(this.#deps, agent, limit);
   }
 
   /**

@@ -17,6 +17,7 @@ import {
   announce,
   appendSignal,
   findFor,
+  requestedFor,
   type Sent,
   type SessionsContext,
   type SignalDraft,
@@ -165,13 +166,8 @@ export class SocketSessions {
   }
 
   /** The sessions waiting for an agent, for its watch socket. */
-  async waitingFor(agent: AgentActor, limit: number): Promise<AgentRealtimeSession[]> {
-    const rows = await this.#deps.store.sessions.listRequested({
-      agentId: agent.agentId,
-      now: this.#deps.clock(),
-      limit,
-    });
-    return rows.map(toSessionResource);
+  waitingFor(agent: AgentActor, limit: number): Promise<AgentRealtimeSession[]> {
+    return requestedFor(this.#deps, agent, limit);
   }
 
   /** A signal from an open websocket, whose admission already checked the access rule. */
