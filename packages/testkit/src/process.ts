@@ -1,0 +1,84 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import path from 'node:path';
+
+/** The built server entry point (`pnpm start` runs it), found through the server's package. */
+const MAIN = path.join(
+  path.dirname(createRequire(import.meta.url).resolve('@agentmc/server/package.json')),
+  'dist/main.js',
+);
+
+export interface ServerProcess {
+  /** `http://127.0.0.1:PORT/api/v1` */
+  readonly baseUrl: string;
+  readonly origin: string;
+  readonly child: ChildProcess;
+  /** Sends SIGTERM and waits for the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** A port that was free a moment ago on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * Starts the real server (`node dist/main.js`) as its own process, and resolves once its
+ * `/healthz` answers. What it printed is kept for the error message if it fails to start.
+ *
+ * @example
+ * const replica = await spawnServer({ DATABASE_URL: 'postgres://…', DATABASE_SCHEMA: 's1' });
+ * await fetch(`${replica.baseUrl}/openapi.json`);
+ * await replica.stop();
+ */
+export async function spawnServer(
+  env: Record<string, string>,
+  options: { timeoutMs?: number; nodeArgs?: readonly string[] } = {},
+): Promise<ServerProcess> {
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  const port = await freePort();
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), MAIN], {
+    env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  const keep = (chunk: Buffer) => {
+    if (output.length < 200) output.push(chunk.toString());
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  const origin = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new Error(`server exited with ${child.exitCode} before listening:\n${output.join('')}`);
+    }
+    try {
+      if ((await fetch(`${origin}/healthz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`server did not start within ${timeoutMs} ms:\n${output.join('')}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    baseUrl: `${origin}/api/v1`,
+    origin,
+    child,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}

@@ -1,0 +1,105 @@
+import {
+  createApp,
+  createLogger,
+  listen,
+  openStore,
+  PgBus,
+  systemClock,
+  type AppConfig,
+  type Clock,
+  type KyselyStore,
+  type Realtime,
+} from '@agentmc/server';
+import { testDatabase, type StoreKind, type TestDatabase } from './database.js';
+import { fixtures, type Fixtures } from './fixtures.js';
+import { closeInspector } from './inspect.js';
+
+const silentLogger = createLogger('silent');
+
+export interface TestServer {
+  /** `http://127.0.0.1:PORT/api/v1` */
+  readonly baseUrl: string;
+  readonly origin: string;
+  readonly store: KyselyStore;
+  readonly clock: Clock;
+  readonly databaseUrl: string;
+  readonly database: TestDatabase;
+  readonly fixtures: Fixtures;
+  /** The websockets, lifecycle and sweeper. */
+  readonly realtime: Realtime;
+  /** Ends abandoned sessions now, as the sweeper's timer would; resolves with how many. */
+  sweep(): Promise<number>;
+  /** Stops it, closes its store and its database's inspector, and drops a database it made. */
+  close(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  /** SQLite unless told otherwise. */
+  readonly kind?: StoreKind;
+  readonly clock?: Clock;
+  readonly config?: Partial<AppConfig>;
+  /** A database that exists (a second replica's); left for its owner to drop. */
+  readonly database?: TestDatabase;
+}
+
+/** The ticket secret test servers share, so that replicas over one database accept each other's. */
+export const TEST_TICKET_SECRET = 'test-ticket-secret-0123456789abcdef';
+
+/**
+ * A real server on a free loopback port over a new, empty database of the given kind (SQLite
+ * unless told otherwise), validating every response against the contract. Pass `database` to
+ * serve one that exists (a second replica); it is then left for its owner to drop. On
+ * PostgreSQL, replicas share realtime events through LISTEN/NOTIFY, as in production.
+ */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const database = options.database ?? testDatabase(options.kind ?? 'sqlite');
+  const ownsDatabase = !options.database;
+  const { databaseUrl } = database;
+  const clock = options.clock ?? systemClock;
+  const store = await openStore({
+    databaseUrl,
+    ...(database.schema ? { schema: database.schema } : {}),
+  }).catch(async (error: unknown) => {
+    if (ownsDatabase) await database.drop().catch(() => undefined);
+    throw error;
+  });
+  const bus =
+    database.kind === 'postgres'
+      ? new PgBus({ connectionString: databaseUrl, schema: database.schema, logger: silentLogger })
+      : undefined;
+  await bus?.start();
+  const app = createApp(
+    {
+      sessionTtlSeconds: 600,
+      rateLimitPerMinute: 0,
+      validateResponses: true,
+      bodyLimit: '64kb',
+      ...options.config,
+      realtime: { ticketSecret: TEST_TICKET_SECRET, ...options.config?.realtime },
+    },
+    { store, clock, ...(bus ? { bus } : {}) },
+  );
+  const running = await listen(app, { port: 0, host: '127.0.0.1', shutdownGraceSeconds: 1 });
+  let closing: Promise<void> | undefined;
+  return {
+    baseUrl: `${running.origin}/api/v1`,
+    origin: running.origin,
+    store,
+    clock,
+    databaseUrl,
+    database,
+    fixtures: fixtures(store, clock),
+    realtime: app.realtime,
+    sweep: () => app.realtime.sweep(),
+    close() {
+      closing ??= (async () => {
+        await running.close();
+        await bus?.close();
+        await store.close();
+        await closeInspector(database);
+        if (ownsDatabase) await database.drop();
+      })();
+      return closing;
+    },
+  };
+}
