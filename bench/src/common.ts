@@ -1,6 +1,6 @@
 /** What every part of `pnpm bench` shares: its settings, its log, and the measured run. */
 import { openStore } from '@agentmc/server';
-import { testDatabase, type StoreKind } from '@agentmc/server/testing';
+import { testDatabase, type StoreKind } from '@agentmc/testkit/core';
 import type { LoadResult } from './load.js';
 import type { BenchAgent } from './seed.js';
 

@@ -21,7 +21,7 @@ import {
   spawnServer,
   testDatabase,
   type StoreKind,
-} from '@agentmc/server/testing';
+} from '@agentmc/testkit/core';
 import {
   AGENTS,
   benchDispatch,

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KyselyStore } from '@agentmc/server';
-import { postgresAvailable, spawnServer, type StoreKind } from '@agentmc/server/testing';
+import { postgresAvailable, spawnServer, type StoreKind } from '@agentmc/testkit/core';
 import { benchCeilings } from './ceilings.js';
 import {
   AGENTS,

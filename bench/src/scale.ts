@@ -1,5 +1,5 @@
 /** List latency as the stored sessions grow (SQLite). */
-import { spawnServer } from '@agentmc/server/testing';
+import { spawnServer } from '@agentmc/testkit/core';
 import {
   CONNECTIONS,
   SCALES,

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { startTestServer, type TestServer } from '@agentmc/server/testing';
+import { startTestServer, type TestServer } from '@agentmc/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // What an app developer outside this repository gets: the packed tarballs of @agentmc/contract
