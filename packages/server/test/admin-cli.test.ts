@@ -1,16 +1,19 @@
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { hashApiKey } from '../src/domain/api-keys.js';
 import {
+  TIMESTAMP,
+  apiOf,
+  expectError,
+  inspect,
   spawnServer,
   startTestServer,
   storeKinds,
   testDatabase,
   type TestServer,
-} from '../src/testing/index.js';
-import { TIMESTAMP, apiOf, expectError } from './helpers.js';
+} from '@agentmc/testkit';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { hashApiKey } from '../src/domain/api-keys.js';
 
 /** The built CLI, run the way `pnpm admin` runs it. */
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
@@ -131,7 +134,7 @@ describe.each(await storeKinds())('admin CLI (%s)', (kind) => {
 
     expect(created).toMatchObject({ id: expect.any(Number), agent_id: agent.id, user_id: null });
     expect(created.key).toMatch(/^amc_[A-Za-z0-9_-]{43,}$/);
-    const rows = await server.store.db.selectFrom('api_keys').selectAll().execute();
+    const rows = await inspect(server.database).query.selectFrom('api_keys').selectAll().execute();
     expect(JSON.stringify(rows)).not.toContain(created.key);
     expect(rows.find((r) => r.id === created.id)?.key_hash).toBe(hashApiKey(created.key));
     const reply = await apiOf(server.baseUrl).get('/agents/realtime/sessions/requested', {

@@ -1,6 +1,6 @@
+import { expectError, inspect, storeKinds, type Api } from '@agentmc/testkit';
 import { describe, expect, it } from 'vitest';
-import { storeKinds } from '../src/testing/index.js';
-import { expectError, useWorld, type Api } from './helpers.js';
+import { useWorld } from './helpers.js';
 
 const claimPath = (session: number) => `/agents/realtime/sessions/${session}/claim`;
 
@@ -63,7 +63,7 @@ describe.each(await storeKinds())('concurrent claims (%s)', (kind) => {
         agent_id: agent.id,
       });
     }
-    expect(await server.store.findSession(id)).toMatchObject({ status: 'claimed' });
+    expect(await inspect(server.database).session(id)).toMatchObject({ status: 'claimed' });
   });
 
   it('200 sessions, 8 concurrent claimers: each session claimed exactly once, none lost', async () => {
@@ -91,8 +91,8 @@ describe.each(await storeKinds())('concurrent claims (%s)', (kind) => {
     expect(twice).toBe(0);
     expect(lost).toBe(0);
     expect([...wins.keys()].sort((a, b) => a - b)).toEqual(sessions);
-    const rows = await server.store.db
-      .selectFrom('realtime_sessions')
+    const rows = await inspect(server.database)
+      .query.selectFrom('realtime_sessions')
       .select(['status'])
       .where('id', 'in', sessions)
       .execute();

@@ -1,4 +1,12 @@
 import net from 'node:net';
+import {
+  PG_TEST_URL,
+  fixtures,
+  storeKinds,
+  testDatabase,
+  waitFor,
+  type TestDatabase,
+} from '@agentmc/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createApp,
@@ -7,13 +15,6 @@ import {
   type KyselyStore,
   type RunningServer,
 } from '../src/index.js';
-import {
-  PG_TEST_URL,
-  fixtures,
-  storeKinds,
-  testDatabase,
-  type TestDatabase,
-} from '../src/testing/index.js';
 
 /** A TCP proxy in front of PostgreSQL that a test can cut and restore, like a restart would. */
 async function cuttableProxy(target: URL) {
@@ -112,14 +113,7 @@ describe.runIf(kinds.includes('postgres'))('PostgreSQL connection loss', () => {
 
   it('recovers by itself once the database is back, without a restart', async () => {
     proxy.restore();
-    const deadline = Date.now() + 15_000;
-    let status = 0;
-    while (Date.now() < deadline) {
-      status = (await list()).status;
-      if (status === 200) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(status).toBe(200);
+    await waitFor(async () => expect((await list()).status).toBe(200), { interval: 100 });
     expect((await fetch(`${running.origin}/readyz`)).status).toBe(200);
   });
 });

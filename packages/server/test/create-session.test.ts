@@ -1,14 +1,15 @@
-import { describe, expect, it } from 'vitest';
-import { storeKinds } from '../src/testing/index.js';
 import {
   SEED_INSTANT,
   expectError,
   expectSessionShape,
   fieldErrors,
+  inspect,
   iso,
   sessionFields,
-  useWorld,
-} from './helpers.js';
+  storeKinds,
+} from '@agentmc/testkit';
+import { describe, expect, it } from 'vitest';
+import { useWorld } from './helpers.js';
 
 const CREATE = '/realtime/sessions';
 
@@ -127,16 +128,12 @@ describe.each(await storeKinds())('POST /realtime/sessions (%s)', (kind) => {
 
     expectError(theirs, 404, 'resource.not_found');
     expect(theirs.body).toEqual(missing.body);
-    const count = await server.store.db
-      .selectFrom('realtime_sessions')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirstOrThrow();
-    expect(Number(count.n)).toBe(0);
+    expect(await inspect(server.database).count('realtime_sessions')).toBe(0);
   });
 
   it('answers 422 for a disabled agent of the team', async () => {
-    const { api, server, agent, user, clock } = world();
-    await server.store.setAgentDisabled({ agentId: agent.id, disabled: true, now: clock() });
+    const { api, server, agent, user } = world();
+    await server.fixtures.disableAgent(agent.id);
     const fields = fieldErrors(
       await api.post(CREATE, { key: user.key, json: { agent_id: agent.id } }),
     );
@@ -153,13 +150,13 @@ describe.each(await storeKinds())('POST /realtime/sessions (%s)', (kind) => {
   });
 
   it('answers 401 without a key and with a revoked key', async () => {
-    const { api, server, agent, user, clock } = world();
+    const { api, server, agent, user } = world();
     expectError(
       await api.post(CREATE, { json: { agent_id: agent.id } }),
       401,
       'auth.unauthenticated',
     );
-    await server.store.revokeApiKey({ keyId: user.keyId, now: clock() });
+    await server.fixtures.revokeKey(user.keyId);
     expectError(
       await api.post(CREATE, { key: user.key, json: { agent_id: agent.id } }),
       401,

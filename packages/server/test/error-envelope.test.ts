@@ -2,11 +2,11 @@ import { Writable } from 'node:stream';
 import { createOpenApiDocument } from '@agentmc/contract';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { apiOf, expectError, fieldErrors, send, storeKinds } from '@agentmc/testkit';
 import { createApp, listen, type RunningServer } from '../src/app.js';
 import { hashApiKey } from '../src/domain/api-keys.js';
 import type { Store } from '../src/store/store.js';
-import { storeKinds } from '../src/testing/index.js';
-import { apiOf, expectError, fieldErrors, send, useWorld } from './helpers.js';
+import { useWorld } from './helpers.js';
 
 const LIST = '/agents/realtime/sessions/requested';
 

@@ -1,13 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, type KyselyStore } from '../src/index.js';
 import {
   fixtures,
+  inspect,
   spawnServer,
   storeKinds,
   testDatabase,
   type ServerProcess,
   type TestDatabase,
-} from '../src/testing/index.js';
+} from '@agentmc/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore, type KyselyStore } from '../src/index.js';
 
 const SESSIONS = 1_000;
 const CLAIMERS = 8;
@@ -90,8 +91,8 @@ describe.each(await storeKinds())('several replicas over one database (%s)', (ki
     const won = results.flatMap((r) => r.won);
     const distinct = new Set(won);
     const duplicates = won.length - distinct.size;
-    const stored = await store.db
-      .selectFrom('realtime_sessions')
+    const stored = await inspect(database)
+      .query.selectFrom('realtime_sessions')
       .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
       .where('agent_id', '=', agent.id)
       .groupBy('status')

@@ -3,19 +3,19 @@ import path from 'node:path';
 import { CompiledQuery, sql, type KyselyPlugin } from 'kysely';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hashApiKey } from '../src/domain/api-keys.js';
-import { KyselyStore } from '../src/store/kysely-store.js';
-import { openStore } from '../src/store/open-store.js';
 import {
   PG_TEST_URL,
+  SEED_INSTANT,
   fixtures,
   storeKinds,
   tempSqliteUrl,
   testDatabase,
   type StoreKind,
   type TestDatabase,
-} from '../src/testing/index.js';
-import { SEED_INSTANT } from './helpers.js';
+} from '@agentmc/testkit';
+import { hashApiKey } from '../src/domain/api-keys.js';
+import { KyselyStore } from '../src/store/kysely-store.js';
+import { openStore } from '../src/store/open-store.js';
 
 /**
  * The same store over the same connection, recording every statement it sends, so that a test

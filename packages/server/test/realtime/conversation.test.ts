@@ -1,16 +1,6 @@
+import { TestSocket, iso, storeKinds } from '@agentmc/testkit';
 import { describe, expect, it } from 'vitest';
-import { storeKinds } from '../../src/testing/index.js';
-import {
-  TestSocket,
-  T0,
-  claim,
-  iso,
-  range,
-  request,
-  seqs,
-  useWorld,
-  type World,
-} from './harness.js';
+import { T0, claim, range, request, seqs, useWorld, type World } from './harness.js';
 
 const chat = (content: string) => ({ type: 'chat.user', payload: { content } });
 
@@ -93,7 +83,7 @@ describe.each(await storeKinds())('a realtime conversation, end to end (%s)', (k
     // The agent's connection drops. Nothing ends the session but a deliberate close.
     const lastSeen = reply;
     await agent.drop();
-    await w.server.realtime.sweep();
+    await w.server.sweep();
     expect((await w.person('GET', `/realtime/sessions/${requested.id}`)).body.data.status).toBe(
       'active',
     );

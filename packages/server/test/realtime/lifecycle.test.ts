@@ -1,6 +1,6 @@
+import { TestSocket, iso, storeKinds } from '@agentmc/testkit';
 import { describe, expect, it } from 'vitest';
-import { storeKinds } from '../../src/testing/index.js';
-import { TestSocket, T0, claim, connected, iso, request, useWorld } from './harness.js';
+import { T0, claim, connected, request, useWorld } from './harness.js';
 
 const timeouts = {
   connectTimeoutSeconds: 30,
@@ -18,9 +18,9 @@ describe.each(await storeKinds())('the server ends abandoned sessions (%s)', (ki
     await browser.next('ready');
 
     w.clock.advance(59);
-    expect(await w.server.realtime.sweep()).toBe(0);
+    expect(await w.server.sweep()).toBe(0);
     w.clock.advance(1);
-    expect(await w.server.realtime.sweep()).toBe(1);
+    expect(await w.server.sweep()).toBe(1);
 
     expect(await browser.signal((s) => s.type === 'session.status')).toMatchObject({
       sender: 'system',
@@ -44,9 +44,9 @@ describe.each(await storeKinds())('the server ends abandoned sessions (%s)', (ki
     await browser.next('ready');
 
     w.clock.advance(29);
-    expect(await w.server.realtime.sweep()).toBe(0);
+    expect(await w.server.sweep()).toBe(0);
     w.clock.advance(1);
-    expect(await w.server.realtime.sweep()).toBe(1);
+    expect(await w.server.sweep()).toBe(1);
 
     expect(
       await browser.signal(
@@ -70,13 +70,13 @@ describe.each(await storeKinds())('the server ends abandoned sessions (%s)', (ki
     agent.send({ type: 'ping', nonce: 'a' });
     expect(await agent.next('pong')).toEqual({ type: 'pong', nonce: 'a' });
     w.clock.advance(60);
-    expect(await w.server.realtime.sweep()).toBe(0);
+    expect(await w.server.sweep()).toBe(0);
     const alive = (await w.person('GET', `/realtime/sessions/${id}`)).body.data;
     expect(alive).toMatchObject({ status: 'active', last_agent_heartbeat_at: iso(T0 + 60) });
 
     // Then nothing for 90 seconds: the connection is open, but the agent is silent.
     w.clock.advance(30);
-    expect(await w.server.realtime.sweep()).toBe(1);
+    expect(await w.server.sweep()).toBe(1);
     for (const side of [browser, agent]) {
       expect(
         await side.signal(
@@ -119,7 +119,7 @@ describe.each(await storeKinds())('the server ends abandoned sessions (%s)', (ki
     await agent.close();
     await browser.drop();
     w.clock.advance(89);
-    expect(await w.server.realtime.sweep()).toBe(0);
+    expect(await w.server.sweep()).toBe(0);
     expect((await w.person('GET', `/realtime/sessions/${id}`)).body.data.status).toBe('active');
   });
 
@@ -127,9 +127,9 @@ describe.each(await storeKinds())('the server ends abandoned sessions (%s)', (ki
     const w = world();
     const requested = await request(w, { ttl_seconds: 10 });
     w.clock.advance(10);
-    expect(await w.server.realtime.sweep()).toBe(1);
+    expect(await w.server.sweep()).toBe(1);
     w.clock.advance(100);
-    expect(await w.server.realtime.sweep()).toBe(0);
+    expect(await w.server.sweep()).toBe(0);
     const signals = (await w.person('GET', `/realtime/sessions/${requested.id}/signals`)).body.data;
     expect(signals).toHaveLength(1);
   });

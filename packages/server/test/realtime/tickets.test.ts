@@ -1,6 +1,6 @@
+import { TestSocket, expectRefused, storeKinds } from '@agentmc/testkit';
 import { describe, expect, it } from 'vitest';
-import { storeKinds } from '../../src/testing/index.js';
-import { TestSocket, claim, expectRefused, request, useWorld } from './harness.js';
+import { claim, request, useWorld } from './harness.js';
 
 /** The same socket URL with another ticket. */
 const withTicket = (url: string, ticket: string) =>
