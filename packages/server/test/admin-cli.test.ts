@@ -7,12 +7,11 @@ import {
   expectError,
   inspect,
   spawnServer,
-  startTestServer,
   storeKinds,
   testDatabase,
-  type TestServer,
+  useServer,
 } from '@agentmc/testkit';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../src/domain/api-keys.js';
 
 /** The built CLI, run the way `pnpm admin` runs it. */
@@ -88,14 +87,15 @@ beforeAll(() => {
 });
 
 describe.each(await storeKinds())('admin CLI (%s)', (kind) => {
-  let server: TestServer;
+  // A server runs on the same database for every test: the CLI must work beside it. Each test
+  // makes its own team, agent and person, so one server serves them all.
+  const serving = useServer({ kind }, { shared: true });
+  let server: ReturnType<typeof serving>;
   let db: Database;
-  beforeEach(async () => {
-    // A server runs on the same database for every test: the CLI must work beside it.
-    server = await startTestServer({ kind });
+  beforeEach(() => {
+    server = serving();
     db = server.database;
   });
-  afterEach(() => server.close());
 
   /** A team with an agent and a person, made through the CLI. */
   async function teamWithAgentAndUser() {

@@ -38,7 +38,7 @@ async function claimer(api: Api, key: string): Promise<{ won: number[]; lost: nu
 }
 
 describe.each(await storeKinds())('concurrent claims (%s)', (kind) => {
-  const world = useWorld(kind);
+  const world = useWorld(kind, {}, { shared: true });
 
   it('50 concurrent claims of one session: exactly one 200, 49 × 409', async () => {
     const { api, server, agent } = world();

@@ -15,7 +15,7 @@ import { useWorld } from './helpers.js';
 const claimPath = (session: number | string) => `/agents/realtime/sessions/${session}/claim`;
 
 describe.each(await storeKinds())('POST /agents/realtime/sessions/{session}/claim (%s)', (kind) => {
-  const world = useWorld(kind);
+  const world = useWorld(kind, {}, { shared: true });
 
   it('answers 200 {"data": session} with status claimed and claimed_at set', async () => {
     const { api, server, agent, user, team, clock } = world();

@@ -14,7 +14,7 @@ import { useWorld } from './helpers.js';
 const LIST = '/agents/realtime/sessions/requested';
 
 describe.each(await storeKinds())('GET /agents/realtime/sessions/requested (%s)', (kind) => {
-  const world = useWorld(kind);
+  const world = useWorld(kind, {}, { shared: true });
 
   it('answers {"data": [session]} with exactly the 14 fields, in order, timestamps to the second', async () => {
     const { api, server, agent, user, team } = world();

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { connected, useWorld } from './harness.js';
 
 describe.each(await storeKinds())('websocket frames (%s)', (kind) => {
-  const world = useWorld(kind, { realtime: { maxFrameBytes: 65_536 } });
+  const world = useWorld(kind, { realtime: { maxFrameBytes: 65_536 } }, { shared: true });
 
   it('answers every bad frame with an error frame, and keeps the socket open', async () => {
     const w = world();
@@ -64,7 +64,7 @@ describe.each(await storeKinds())('websocket frames (%s)', (kind) => {
 });
 
 describe.each(await storeKinds())('signals over a socket, at 3 a minute (%s)', (kind) => {
-  const world = useWorld(kind, { realtime: { signalsPerMinute: 3 } });
+  const world = useWorld(kind, { realtime: { signalsPerMinute: 3 } }, { shared: true });
 
   it('refuses a signal over the rate with rate_limited and retry_after, writing nothing', async () => {
     const w = world();

@@ -7,6 +7,7 @@ import {
   type ManualClock,
   type Principal,
   type Reply,
+  type Sharing,
   type StoreKind,
   type Team,
   type TestServer,
@@ -51,12 +52,13 @@ export function worldOn(
 }
 
 /**
- * A new server over a new database for every test, with a manual clock at `T0`, one team, one
- * person and one agent. The sweeper's timer is effectively off: tests call `server.sweep()`
- * after moving the clock.
+ * For every test, a team, a person and an agent on a server of its own (or, `shared`, one for
+ * the whole describe) over a database of `kind`, with a manual clock at `T0` when the test
+ * starts. The sweeper's timer is effectively off: tests call `server.sweep()` after moving the
+ * clock.
  */
-export function useWorld(kind: StoreKind, config: Partial<AppConfig> = {}) {
-  const world = useServerWorld(kind, withQuietSweeper(config));
+export function useWorld(kind: StoreKind, config: Partial<AppConfig> = {}, sharing?: Sharing) {
+  const world = useServerWorld(kind, config, sharing);
   return (): World => {
     const w = world();
     return worldOn(w.server, w.clock, w);

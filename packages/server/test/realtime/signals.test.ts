@@ -7,7 +7,7 @@ const agentPath = (id: number, rest = '') => `/agents/realtime/sessions/${id}${r
 const personPath = (id: number, rest = '') => `/realtime/sessions/${id}${rest}`;
 
 describe.each(await storeKinds())('signals over HTTP (%s)', (kind) => {
-  const world = useWorld(kind);
+  const world = useWorld(kind, {}, { shared: true });
 
   it('writes a signal with the next seq, and lists after an id in seq order', async () => {
     const w = world();

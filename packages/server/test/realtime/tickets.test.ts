@@ -7,7 +7,7 @@ const withTicket = (url: string, ticket: string) =>
   `${url.slice(0, url.indexOf('?'))}?ticket=${encodeURIComponent(ticket)}`;
 
 describe.each(await storeKinds())('websocket tickets (%s)', (kind) => {
-  const world = useWorld(kind, { realtime: { ticketTtlSeconds: 30 } });
+  const world = useWorld(kind, { realtime: { ticketTtlSeconds: 30 } }, { shared: true });
 
   it('opens the session it names, for the principal it names', async () => {
     const w = world();

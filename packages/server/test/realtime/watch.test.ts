@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { request, useWorld } from './harness.js';
 
 describe.each(await storeKinds())('the agent’s watch socket (%s)', (kind) => {
-  const world = useWorld(kind);
+  const world = useWorld(kind, {}, { shared: true });
 
   async function watch(w: ReturnType<typeof world>, key = w.agent.key) {
     const ticket = await w.api.post('/agents/realtime/watch', { key, json: {} });
