@@ -1,8 +1,7 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { inspect, manualClock } from '@agentmc/testkit';
+import { ensureBuilt, inspect, manualClock } from '@agentmc/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { requestSession, useHarness } from './helpers.js';
 
@@ -13,9 +12,7 @@ const agentDir = fileURLToPath(new URL('..', import.meta.url));
 const main = path.join(agentDir, 'dist/main.js');
 const harness = useHarness();
 
-beforeAll(async () => {
-  await promisify(execFile)('pnpm', ['run', 'build'], { cwd: agentDir });
-}, 120_000);
+beforeAll(() => ensureBuilt(agentDir), 120_000);
 
 interface Run {
   readonly stdout: string[];
