@@ -6,6 +6,8 @@ import {
   apiOf,
   expectError,
   inspect,
+  migrating,
+  openMigrated,
   spawnServer,
   storeKinds,
   testDatabase,
@@ -66,8 +68,14 @@ function databaseEnv(database: Database): Record<string, string> {
   };
 }
 
-/** Runs `node dist/cli/main.js …args` against a database, as a child process. */
-const adminProcess: Admin = (database, args, env = {}) => {
+/**
+ * Runs `node dist/cli/main.js …args` against a database, as a child process. It migrates the
+ * database first: on PostgreSQL, no test schema is dropped meanwhile.
+ */
+const adminProcess: Admin = (database, args, env = {}) =>
+  migrating(database.databaseUrl, () => spawnAdmin(database, args, env));
+
+const spawnAdmin: Admin = (database, args, env = {}) => {
   const child = spawn(process.execPath, [CLI, ...args], {
     env: { ...baseEnv(), ...databaseEnv(database), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -98,11 +106,10 @@ const admin: Admin = async (database, args, env = {}) => {
     if (error instanceof ConfigError) return result(2, '', `${error.message}\n`);
     throw error;
   }
-  const store = await openStore({
-    databaseUrl: config.databaseUrl,
-    poolSize: 2,
-    ...(config.databaseSchema ? { schema: config.databaseSchema } : {}),
-  });
+  const { databaseUrl, databaseSchema } = config;
+  const store = await openMigrated(databaseUrl, () =>
+    openStore({ databaseUrl, poolSize: 2, ...(databaseSchema ? { schema: databaseSchema } : {}) }),
+  );
   try {
     const output = await runAdmin(args, {
       store,

@@ -2,6 +2,7 @@ import net from 'node:net';
 import {
   PG_TEST_URL,
   fixtures,
+  openMigrated,
   storeKinds,
   testDatabase,
   waitFor,
@@ -65,7 +66,9 @@ describe.runIf(kinds.includes('postgres'))('PostgreSQL connection loss', () => {
   beforeAll(async () => {
     database = testDatabase('postgres');
     proxy = await cuttableProxy(new URL(PG_TEST_URL));
-    store = await openStore({ databaseUrl: proxy.url, schema: database.schema! });
+    store = await openMigrated(PG_TEST_URL, () =>
+      openStore({ databaseUrl: proxy.url, schema: database.schema! }),
+    );
     const app = createApp(
       { sessionTtlSeconds: 600, rateLimitPerMinute: 0, validateResponses: true, bodyLimit: '64kb' },
       { store },

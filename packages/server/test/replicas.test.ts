@@ -1,6 +1,7 @@
 import {
   fixtures,
   inspect,
+  openMigrated,
   spawnServer,
   storeKinds,
   testDatabase,
@@ -62,10 +63,12 @@ describe.concurrent.each(await storeKinds())('several replicas over one database
     };
     // Both replicas start together: their migrations race, and must both succeed.
     replicas = await Promise.all([spawnServer(env), spawnServer(env)]);
-    store = await openStore({
-      databaseUrl: database.databaseUrl,
-      ...(database.schema ? { schema: database.schema } : {}),
-    });
+    store = await openMigrated(database.databaseUrl, () =>
+      openStore({
+        databaseUrl: database.databaseUrl,
+        ...(database.schema ? { schema: database.schema } : {}),
+      }),
+    );
   }, 60_000);
 
   afterAll(async () => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { closeInspector } from './inspect.js';
+import { dropping } from './schema-lock.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -48,11 +49,15 @@ async function dropOrphanSchemas(client: pg.Client): Promise<void> {
   const { rows } = await client.query<{ name: string }>(
     String.raw`select nspname as name from pg_namespace where nspname ~ '^t_\d+_[0-9a-f]+$'`,
   );
-  for (const { name } of rows) {
-    const pid = Number(name.split('_')[1]);
-    if (processAlive(pid)) continue;
-    await client.query(`drop schema if exists "${name}" cascade`).catch(() => undefined);
-  }
+  const orphans = rows
+    .map((r) => r.name)
+    .filter((name) => !processAlive(Number(name.split('_')[1])));
+  if (orphans.length === 0) return;
+  await dropping(PG_TEST_URL, async (locked) => {
+    for (const name of orphans) {
+      await locked.query(`drop schema if exists "${name}" cascade`).catch(() => undefined);
+    }
+  });
 }
 
 let skipNoticePrinted = false;
@@ -109,13 +114,9 @@ export function testDatabase(kind: StoreKind): TestDatabase {
     schema,
     async drop() {
       await closeInspector(database);
-      const client = new pg.Client({ connectionString: PG_TEST_URL });
-      await client.connect();
-      try {
-        await client.query(`drop schema if exists "${schema}" cascade`);
-      } finally {
-        await client.end();
-      }
+      await dropping(PG_TEST_URL, (client) =>
+        client.query(`drop schema if exists "${schema}" cascade`),
+      );
     },
   };
   return database;

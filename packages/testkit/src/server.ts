@@ -13,6 +13,7 @@ import {
 import { testDatabase, type StoreKind, type TestDatabase } from './database.js';
 import { fixtures, type Fixtures } from './fixtures.js';
 import { closeInspector } from './inspect.js';
+import { openMigrated } from './schema-lock.js';
 
 const silentLogger = createLogger('silent');
 
@@ -56,10 +57,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const ownsDatabase = !options.database;
   const { databaseUrl } = database;
   const clock = options.clock ?? systemClock;
-  const store = await openStore({
-    databaseUrl,
-    ...(database.schema ? { schema: database.schema } : {}),
-  }).catch(async (error: unknown) => {
+  const store = await openMigrated(databaseUrl, () =>
+    openStore({ databaseUrl, ...(database.schema ? { schema: database.schema } : {}) }),
+  ).catch(async (error: unknown) => {
     if (ownsDatabase) await database.drop().catch(() => undefined);
     throw error;
   });
