@@ -2,7 +2,7 @@ import { AgentMCApi } from '@agentmc/api';
 import { inspect, waitFor } from '@agentmc/testkit';
 import { describe, expect, it } from 'vitest';
 import { AgentAuthError, Backoff, type SessionHandler } from '../src/index.js';
-import { requestSession, useHarness } from './helpers.js';
+import { recordingFetch, requestSession, useHarness } from './helpers.js';
 
 const harness = useHarness();
 
@@ -228,18 +228,38 @@ describe('Retry-After', () => {
     const agent = await server.fixtures.agent(team.id);
     const session = await server.fixtures.session({ agentId: agent.id });
     const sameKey = new AgentMCApi({ apiKey: agent.key, baseUrl: server.baseUrl });
-    for (let i = 0; i < 100; i++) {
-      const drained = await sameKey.operations.listAgentRealtimeRequestedSessions();
-      if (drained.status === 429) break;
-    }
+    const drain = async () => {
+      for (let i = 0; i < 100; i++) {
+        const drained = await sameKey.operations.listAgentRealtimeRequestedSessions();
+        if (drained.status === 429) break;
+      }
+    };
 
-    // The list poll alone, so that every request recorded is the poll's.
-    const a = harness.agent(server, agent.key, { watch: false });
+    // The list poll alone, so that every request recorded is the poll's. The burst is spent
+    // just before the poll's first request goes out: a token comes back every second, and on
+    // a busy machine starting the agent can take that long.
+    const recorded = recordingFetch();
+    let spent = false;
+    const a = harness.agent(server, agent.key, {
+      watch: false,
+      api: new AgentMCApi({
+        apiKey: agent.key,
+        baseUrl: server.baseUrl,
+        timeoutMs: 5_000,
+        fetch: async (input, init) => {
+          if (!spent) {
+            spent = true;
+            await drain();
+          }
+          return recorded(input, init);
+        },
+      }),
+    });
     void a.agent.start();
     await waitFor(() => expect(a.handler.sessions, 'the claim').toHaveLength(1));
     expect(a.handler.sessions[0]!.id).toBe(session.id);
 
-    const requests = a.fetch.requests;
+    const requests = recorded.requests;
     const throttled = requests.findIndex((r) => r.status === 429);
     expect(throttled).toBe(0);
     const asked = a.logger.entries.find((e) => e.event === 'list.throttled')!.fields;
