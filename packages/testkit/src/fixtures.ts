@@ -28,6 +28,18 @@ export interface Fixtures {
     meta?: Record<string, unknown> | null;
     now?: number;
   }): Promise<{ id: number }>;
+  /**
+   * A signal written straight in the store, whatever the session's status, with the session's
+   * next seq: what the store did (`created`, or `replayed` for a repeated idempotency key).
+   */
+  signal(input: {
+    sessionId: number;
+    sender: 'browser' | 'agent' | 'system';
+    type: string;
+    payload: unknown;
+    idempotencyKey?: string | null;
+    now?: number;
+  }): Promise<{ kind: 'created' | 'replayed' | 'not_open' }>;
   /** Disables an agent, as `pnpm admin agent disable` does. */
   disableAgent(agentId: number): Promise<void>;
   /** Revokes a key, as `pnpm admin key revoke` does. */
@@ -74,6 +86,18 @@ export function fixtures(store: KyselyStore, clock: Clock = systemClock): Fixtur
       });
       if (!session) throw new Error('fixture: session not created');
       return { id: session.id };
+    },
+    async signal({ sessionId, sender, type, payload, idempotencyKey = null, now = clock() }) {
+      const outcome = await store.appendSignal({
+        sessionId,
+        sender,
+        type,
+        payload,
+        idempotencyKey,
+        now,
+        openStatuses: null,
+      });
+      return { kind: outcome.kind };
     },
     async disableAgent(agentId) {
       const agent = await store.setAgentDisabled({ agentId, disabled: true, now: clock() });

@@ -126,7 +126,7 @@ describe.each(await storeKinds())('signals over HTTP (%s)', (kind) => {
     const requested = await request(w);
     const outcomes = await Promise.all(
       Array.from({ length: 200 }, (_, i) =>
-        w.server.store.appendSignal({
+        w.server.fixtures.signal({
           sessionId: requested.id,
           sender: i % 2 ? 'agent' : 'browser',
           type: 'n',
@@ -135,7 +135,6 @@ describe.each(await storeKinds())('signals over HTTP (%s)', (kind) => {
           // the twenty of them, however they race.
           idempotencyKey: i % 10 === 0 ? 'same' : null,
           now: w.clock(),
-          openStatuses: null,
         }),
       ),
     );
