@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '@agentmc/server/testing';
+import { freePort } from '@agentmc/testkit/core';
 import { log, measured, timed, type Row } from './common.js';
 import { load } from './load.js';
 import { CONNECTIONS } from './settings.js';

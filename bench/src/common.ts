@@ -2,8 +2,9 @@
  * What every part of `pnpm bench` shares: its fixed settings (those the environment can change
  * are in settings.ts), its log, and the measured run.
  */
-import { openStore } from '@agentmc/server';
-import { inspectDatabase, testDatabase, type StoreKind } from '@agentmc/server/testing';
+import { openStore, type Database } from '@agentmc/server';
+import type { Kysely } from 'kysely';
+import { inspect, testDatabase, type StoreKind } from '@agentmc/testkit/core';
 import type { LoadResult } from './load.js';
 import type { BenchAgent } from './seed.js';
 import { DURATION } from './settings.js';
@@ -102,5 +103,7 @@ export async function openFor(kind: StoreKind) {
     RATE_LIMIT_PER_MINUTE: '0',
     LOG_LEVEL: 'warn',
   };
-  return { database, store, db: inspectDatabase(database), env };
+  // The inspector's tables are the store's own, written out by the testkit: the same shape.
+  const db = inspect(database).query as unknown as Kysely<Database>;
+  return { database, store, db, env };
 }

@@ -21,7 +21,7 @@ import {
   spawnServer,
   testDatabase,
   type StoreKind,
-} from '@agentmc/server/testing';
+} from '@agentmc/testkit/core';
 import { benchDispatch, benchRelay, seed } from './realtime-measures.js';
 import { REALTIME_AGENTS as AGENTS, BURST, DISPATCH, RELAY, WINDOW } from './settings.js';
 import { table, type Latency } from './stats.js';

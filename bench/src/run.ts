@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Database, Store } from '@agentmc/server';
 import type { Kysely } from 'kysely';
-import { postgresAvailable, spawnServer, type StoreKind } from '@agentmc/server/testing';
+import { postgresAvailable, spawnServer, type StoreKind } from '@agentmc/testkit/core';
 import { benchCeilings } from './ceilings.js';
 import {
   AGENTS,
@@ -184,7 +184,6 @@ async function benchServer(kind: StoreKind, bodies: { list?: string; claim?: str
 
     await benchStore(kind, store, db, agents);
   } finally {
-    await db.destroy();
     await store.close();
     await database.drop();
   }

@@ -1,5 +1,5 @@
 /** List latency as the stored sessions grow (SQLite). */
-import { spawnServer } from '@agentmc/server/testing';
+import { closeInspector, spawnServer } from '@agentmc/testkit/core';
 import {
   SCALES,
   SCALE_AGENTS,
@@ -27,11 +27,11 @@ export async function benchScale(): Promise<ScalePoint[]> {
   const scale: ScalePoint[] = [];
   for (const count of SCALES) {
     log(`\nscale: ${count.toLocaleString('en')} stored sessions (SQLite)`);
-    const { database, store, db, env } = await openFor('sqlite');
+    const { database, store, env } = await openFor('sqlite');
     try {
       const agents = await seedAgents(store, SCALE_AGENTS, now());
       const teamId = (await store.identity.findAgent(agents[0]!.id))!.team_id;
-      await db.destroy();
+      await closeInspector(database);
       await store.close();
       const started = performance.now();
       fillSqlite(database.databaseUrl, agents, teamId, count, now());

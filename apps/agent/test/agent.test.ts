@@ -1,7 +1,8 @@
 import { AgentMCApi } from '@agentmc/api';
+import { inspect, waitFor } from '@agentmc/testkit';
 import { describe, expect, it } from 'vitest';
 import { AgentAuthError, Backoff, type SessionHandler } from '../src/index.js';
-import { requestSession, until, urlOf, useHarness } from './helpers.js';
+import { recordingFetch, requestSession, urlOf, useHarness } from './helpers.js';
 
 const harness = useHarness();
 
@@ -24,7 +25,9 @@ describe('two sample agents, two keys of one agent, one server', () => {
     const b = harness.agent(server, secondKey.key);
     const running = [a.agent.start(), b.agent.start()];
     const claimed = () => a.handler.sessions.length + b.handler.sessions.length;
-    await until(() => claimed() >= 40, 20_000, '40 claims');
+    await waitFor(() => expect(claimed(), '40 claims').toBeGreaterThanOrEqual(40), {
+      timeout: 20_000,
+    });
     await Promise.all([a.agent.stop(), b.agent.stop()]);
     await Promise.all(running);
 
@@ -32,7 +35,9 @@ describe('two sample agents, two keys of one agent, one server', () => {
     expect(won).toHaveLength(40);
     expect(new Set(won).size).toBe(40);
     expect([...won].sort((x, y) => x - y)).toEqual(ids);
-    for (const id of ids) expect((await server.store.sessions.find(id))?.status).toBe('claimed');
+    for (const id of ids) {
+      expect((await inspect(server.database).session(id))?.status).toBe('claimed');
+    }
 
     // Every win is logged once, every claim carries an Idempotency-Key.
     for (const one of [a, b]) {
@@ -58,7 +63,7 @@ describe('claiming', () => {
     }
     const a = harness.agent(server, agent.key);
     void a.agent.start();
-    await until(() => a.handler.sessions.length === 5);
+    await waitFor(() => expect(a.handler.sessions).toHaveLength(5));
     expect(a.handler.sessions.map((s) => s.id)).toEqual([...ids].reverse());
   });
 
@@ -90,7 +95,7 @@ describe('claiming', () => {
       }),
     });
     void a.agent.start();
-    await until(() => a.handler.sessions.length === 1);
+    await waitFor(() => expect(a.handler.sessions).toHaveLength(1));
     expect(a.handler.sessions[0]!.id).toBe(older.id);
     expect(a.logger.entries.find((e) => e.event === 'session.lost')?.fields).toMatchObject({
       session_id: newer.id,
@@ -125,7 +130,7 @@ describe('claiming', () => {
       }),
     });
     void a.agent.start();
-    await until(() => a.handler.sessions.length === 1);
+    await waitFor(() => expect(a.handler.sessions).toHaveLength(1));
     expect(claims).toHaveLength(2);
     expect(claims[0]!.key).toMatch(/\S/);
     expect(claims[1]).toEqual({ key: claims[0]!.key, status: 200 });
@@ -147,10 +152,10 @@ describe('claiming', () => {
     };
     const a = harness.agent(server, agent.key, { handler });
     void a.agent.start();
-    await until(() => handled.length === 1);
+    await waitFor(() => expect(handled).toHaveLength(1));
     // Requested by a person through the API: the watch pushes it.
     const second = await requestSession(server, agent.id);
-    await until(() => handled.length === 2);
+    await waitFor(() => expect(handled).toHaveLength(2));
     expect(handled).toEqual([first.id, second.id]);
     expect(a.logger.entries.find((e) => e.event === 'session.handler_failed')?.fields).toEqual({
       session_id: first.id,
@@ -174,11 +179,7 @@ describe('401 and 403 stop the agent with a clear error', () => {
     const server = await harness.server();
     const team = await server.fixtures.team();
     const agent = await server.fixtures.agent(team.id);
-    await server.store.identity.setAgentDisabled({
-      agentId: agent.id,
-      disabled: true,
-      now: server.clock(),
-    });
+    await server.fixtures.disableAgent(agent.id);
     const a = harness.agent(server, agent.key);
     const error = await a.agent.start().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AgentAuthError);
@@ -205,11 +206,7 @@ describe('401 and 403 stop the agent with a clear error', () => {
         baseUrl: server.baseUrl,
         fetch: async (input, init) => {
           if (isClaim({ method: init?.method ?? 'GET', url: urlOf(input) })) {
-            await server.store.identity.setAgentDisabled({
-              agentId: agent.id,
-              disabled: true,
-              now: server.clock(),
-            });
+            await server.fixtures.disableAgent(agent.id);
           }
           return fetch(input, init);
         },
@@ -231,18 +228,38 @@ describe('Retry-After', () => {
     const agent = await server.fixtures.agent(team.id);
     const session = await server.fixtures.session({ agentId: agent.id });
     const sameKey = new AgentMCApi({ apiKey: agent.key, baseUrl: server.baseUrl });
-    for (let i = 0; i < 100; i++) {
-      const drained = await sameKey.operations.listAgentRealtimeRequestedSessions();
-      if (drained.status === 429) break;
-    }
+    const drain = async () => {
+      for (let i = 0; i < 100; i++) {
+        const drained = await sameKey.operations.listAgentRealtimeRequestedSessions();
+        if (drained.status === 429) break;
+      }
+    };
 
-    // The list poll alone, so that every request recorded is the poll's.
-    const a = harness.agent(server, agent.key, { watch: false });
+    // The list poll alone, so that every request recorded is the poll's. The burst is spent
+    // just before the poll's first request goes out: a token comes back every second, and on
+    // a busy machine starting the agent can take that long.
+    const recorded = recordingFetch();
+    let spent = false;
+    const a = harness.agent(server, agent.key, {
+      watch: false,
+      api: new AgentMCApi({
+        apiKey: agent.key,
+        baseUrl: server.baseUrl,
+        timeoutMs: 5_000,
+        fetch: async (input, init) => {
+          if (!spent) {
+            spent = true;
+            await drain();
+          }
+          return recorded(input, init);
+        },
+      }),
+    });
     void a.agent.start();
-    await until(() => a.handler.sessions.length === 1, 15_000, 'the claim');
+    await waitFor(() => expect(a.handler.sessions, 'the claim').toHaveLength(1));
     expect(a.handler.sessions[0]!.id).toBe(session.id);
 
-    const requests = a.fetch.requests;
+    const requests = recorded.requests;
     const throttled = requests.findIndex((r) => r.status === 429);
     expect(throttled).toBe(0);
     const asked = a.logger.entries.find((e) => e.event === 'list.throttled')!.fields;
@@ -277,7 +294,7 @@ describe('polling without the watch', () => {
       random: () => 1,
     });
     void a.agent.start();
-    await until(() => a.fetch.requests.length >= 6);
+    await waitFor(() => expect(a.fetch.requests.length).toBeGreaterThanOrEqual(6));
     const starts = a.fetch.requests.map((r) => r.at);
     const gaps = starts.slice(1, 6).map((t, i) => t - a.fetch.requests[i]!.respondedAt!);
     [20, 40, 80, 160, 160].forEach((wait, i) => expect(gaps[i]).toBeGreaterThanOrEqual(wait - 1));
@@ -294,7 +311,7 @@ describe('polling without the watch', () => {
       pollMaxMs: 10_000,
     });
     void a.agent.start();
-    await until(() => a.fetch.requests.filter(isList).length >= 2);
+    await waitFor(() => expect(a.fetch.requests.filter(isList).length).toBeGreaterThanOrEqual(2));
     const [, claim, relist] = a.fetch.requests;
     expect(isClaim(claim!)).toBe(true);
     expect(isList(relist!)).toBe(true);
@@ -309,7 +326,7 @@ describe('stopping (what SIGINT and SIGTERM do)', () => {
     const agent = await server.fixtures.agent(team.id);
     const a = harness.agent(server, agent.key, { pollMinMs: 60_000, pollMaxMs: 60_000 });
     const running = a.agent.start();
-    await until(() => a.fetch.requests.some((r) => r.status === 200));
+    await waitFor(() => expect(a.fetch.requests.map((r) => r.status)).toContain(200));
     const asked = Date.now();
     await a.agent.stop();
     await expect(running).resolves.toBeUndefined();
@@ -332,7 +349,7 @@ describe('stopping (what SIGINT and SIGTERM do)', () => {
     };
     const a = harness.agent(server, agent.key, { handler });
     const running = a.agent.start();
-    await until(() => a.logger.entries.some((e) => e.event === 'session.claimed'));
+    await waitFor(() => expect(a.logger.entries.map((e) => e.event)).toContain('session.claimed'));
     expect(finished).toBe(false);
     await a.agent.stop();
     expect(finished).toBe(true);

@@ -3,9 +3,8 @@ import {
   type AgentRealtimeSession,
   type AgentRealtimeSessionWithSocket,
 } from '@agentmc/api';
-import { startTestServer, type TestServer } from '@agentmc/server/testing';
+import { inspect, serverForTest, type TestServer, type TestServerOptions } from '@agentmc/testkit';
 import { afterEach } from 'vitest';
-import { WebSocket } from 'ws';
 import { Agent, type AgentLogger, type AgentOptions, type SessionHandler } from '../src/index.js';
 
 export interface LogEntry {
@@ -48,16 +47,16 @@ export interface RecordedRequest {
   respondedAt?: number;
 }
 
-/** The URL a `fetch` was called with, whichever form it came in. */
+/**
+ * A `fetch` that forwards to the real one and notes each request and its status: the agent's
+ * traffic as a proxy would see it.
+ */
+/** The URL a `fetch` was called with, whichever form it took. */
 export function urlOf(input: string | URL | Request): string {
   if (typeof input === 'string') return input;
   return input instanceof URL ? input.href : input.url;
 }
 
-/**
- * A `fetch` that forwards to the real one and notes each request and its status: the agent's
- * traffic as a proxy would see it.
- */
 export function recordingFetch(): typeof fetch & { readonly requests: RecordedRequest[] } {
   const requests: RecordedRequest[] = [];
   const recorder = async (input: string | URL | Request, init?: RequestInit) => {
@@ -76,19 +75,15 @@ export function recordingFetch(): typeof fetch & { readonly requests: RecordedRe
   return Object.assign(recorder, { requests });
 }
 
-/** Servers and agents of a test, all closed or stopped after it. */
+/** Servers and agents of a test: the agents stopped after it, then the servers closed. */
 export function useHarness() {
-  const servers: TestServer[] = [];
   const agents: Agent[] = [];
   afterEach(async () => {
     await Promise.all(agents.splice(0).map((a) => a.stop()));
-    await Promise.all(servers.splice(0).map((s) => s.close()));
   });
   return {
-    async server(config: Parameters<typeof startTestServer>[0] = {}) {
-      const server = await startTestServer(config);
-      servers.push(server);
-      return server;
+    server(config: TestServerOptions = {}): Promise<TestServer> {
+      return serverForTest(config);
     },
     /** An agent with fast polls, a recording logger and a collecting handler. */
     agent(server: TestServer, apiKey: string, options: Partial<AgentOptions> = {}) {
@@ -117,36 +112,9 @@ export async function requestSession(
   return (await personOf(server, agentId)).request();
 }
 
-/** Polls `predicate` until it holds, failing after `timeoutMs`. */
-export async function until(predicate: () => boolean, timeoutMs = 10_000, what = 'condition') {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-/**
- * The `ws` WebSocket, keeping every socket it opens so that a test can cut one (`terminate`)
- * as a network failure would.
- */
-export function trackedWebSocket(): {
-  WebSocket: new (url: string) => WebSocket;
-  sockets: WebSocket[];
-} {
-  const sockets: WebSocket[] = [];
-  class Tracked extends WebSocket {
-    constructor(url: string) {
-      super(url);
-      sockets.push(this);
-    }
-  }
-  return { WebSocket: Tracked, sockets };
-}
-
 /** The person's side: a user of the agent's team, with a client. */
 export async function personOf(server: TestServer, agentId: number) {
-  const agent = await server.store.identity.findAgent(agentId);
+  const agent = await inspect(server.database).agent(agentId);
   const user = await server.fixtures.user(agent!.team_id);
   const api = new AgentMCApi({ apiKey: user.key, baseUrl: server.baseUrl });
   return {

@@ -1,8 +1,7 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { manualClock } from '@agentmc/server/testing';
+import { ensureBuilt, inspect, manualClock } from '@agentmc/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { requestSession, useHarness } from './helpers.js';
 
@@ -13,9 +12,7 @@ const agentDir = fileURLToPath(new URL('..', import.meta.url));
 const main = path.join(agentDir, 'dist/main.js');
 const harness = useHarness();
 
-beforeAll(async () => {
-  await promisify(execFile)('pnpm', ['run', 'build'], { cwd: agentDir });
-}, 120_000);
+beforeAll(() => ensureBuilt(agentDir), 120_000);
 
 interface Run {
   readonly stdout: string[];
@@ -96,12 +93,10 @@ describe('pnpm agent (dist/main.js)', () => {
         session_id: session.id,
         reason: 'agent_shutdown',
       });
-      expect(await server.store.sessions.find(session.id)).toMatchObject({ status: 'closed' });
-      const signals = await server.store.signals.list({
-        sessionId: session.id,
-        afterId: 0,
-        limit: 10,
+      expect(await inspect(server.database).session(session.id)).toMatchObject({
+        status: 'closed',
       });
+      const signals = await inspect(server.database).signals(session.id);
       expect(signals.at(-1)).toMatchObject({ sender: 'system', type: 'session.status' });
       expect(JSON.parse(String(signals.at(-1)!.payload))).toEqual({
         status: 'closed',
@@ -123,11 +118,15 @@ describe('pnpm agent (dist/main.js)', () => {
     await run.line('session.connected');
     run.kill('SIGKILL');
     expect(await run.exited).toEqual({ code: null, signal: 'SIGKILL' });
-    expect(await server.store.sessions.find(session.id)).toMatchObject({ status: 'active' });
+    expect(await inspect(server.database).session(session.id)).toMatchObject({
+      status: 'active',
+    });
 
     clock.advance(91); // past REALTIME_HEARTBEAT_TIMEOUT_SECONDS (90)
     await server.sweep();
-    expect(await server.store.sessions.find(session.id)).toMatchObject({ status: 'failed' });
+    expect(await inspect(server.database).session(session.id)).toMatchObject({
+      status: 'failed',
+    });
   });
 
   it('stops with a clear message and exit code 1 when the API rejects the key', async () => {

@@ -4,10 +4,10 @@ import {
   readChatMessage,
   type RealtimeSignal,
 } from '@agentmc/api';
-import { manualClock, storeKinds } from '@agentmc/server/testing';
+import { manualClock, storeKinds, trackedWebSocket, waitFor } from '@agentmc/testkit';
 import { describe, expect, it } from 'vitest';
 import { realtimeSessionHandler, type MessageHandler } from '../src/index.js';
-import { personOf, trackedWebSocket, until, useHarness } from './helpers.js';
+import { personOf, useHarness } from './helpers.js';
 
 /** `2026-02-22T17:21:00Z`. */
 const T0 = Date.UTC(2026, 1, 22, 17, 21, 0) / 1000;
@@ -39,7 +39,12 @@ describe.each(await storeKinds())('the sample agent on a realtime session (%s)',
       reconcileMs: 60_000,
     });
     void a.agent.start();
-    await until(() => a.logger.entries.some((e) => e.event === 'watch.ready'), 10_000, 'watch');
+    await waitFor(() =>
+      expect(
+        a.logger.entries.map((e) => e.event),
+        'watch',
+      ).toContain('watch.ready'),
+    );
 
     // The person requests; the agent claims from the watch push, not from a poll.
     const person = await personOf(server, agentRow.id);
@@ -57,14 +62,14 @@ describe.each(await storeKinds())('the sample agent on a realtime session (%s)',
     const ask = (n: number) =>
       connection.send(chatSignal('chat.user', `question ${n}`, { requestId: `r-${n}` }));
     await ask(1);
-    await until(() => repliesByRequest(seen).has('r-1'), 10_000, 'the first reply');
+    await waitFor(() => expect(repliesByRequest(seen).has('r-1'), 'the first reply').toBe(true));
 
     // The network cuts the agent's socket; the person keeps talking meanwhile.
     expect(sockets).toHaveLength(1);
     sockets[0]!.terminate();
     for (let n = 2; n <= 6; n++) await ask(n);
-    await until(() => repliesByRequest(seen).size === 6, 10_000, 'every reply');
-    await until(() => sockets.length === 2, 10_000, 'the reconnect');
+    await waitFor(() => expect(repliesByRequest(seen).size, 'every reply').toBe(6));
+    await waitFor(() => expect(sockets, 'the reconnect').toHaveLength(2));
 
     // Nothing lost, nothing doubled: one reply per question, in the person's order.
     const replies = repliesByRequest(seen);
@@ -83,10 +88,11 @@ describe.each(await storeKinds())('the sample agent on a realtime session (%s)',
     });
     expect(closed.status).toBe(200);
     expect((await connection.closed).reason).toBe('ended');
-    await until(
-      () => a.logger.entries.some((e) => e.event === 'session.disconnected'),
-      10_000,
-      'the handler to end',
+    await waitFor(() =>
+      expect(
+        a.logger.entries.map((e) => e.event),
+        'the handler to end',
+      ).toContain('session.disconnected'),
     );
     expect(a.logger.entries.find((e) => e.event === 'session.disconnected')?.fields).toMatchObject({
       session_id: requested.id,
@@ -145,7 +151,7 @@ describe.each(await storeKinds())('the sample agent on a realtime session (%s)',
       await connection.send(chatSignal('chat.user', `hello ${i}`, { requestId: `h-${i}` }));
       connections.push({ requested, connection });
     }
-    await until(() => heard.length === 2, 10_000, 'both messages');
+    await waitFor(() => expect(heard, 'both messages').toHaveLength(2));
     expect(heard.sort()).toEqual(['hello 0', 'hello 1']);
 
     clock.advance(7);
@@ -179,7 +185,12 @@ describe('the watch and the reconcile poll', () => {
     const agentRow = await server.fixtures.agent(team.id);
     const a = harness.agent(server, agentRow.key, { reconcileMs: 30_000, pollMinMs: 10 });
     void a.agent.start();
-    await until(() => a.logger.entries.some((e) => e.event === 'watch.ready'), 10_000, 'watch');
+    await waitFor(() =>
+      expect(
+        a.logger.entries.map((e) => e.event),
+        'watch',
+      ).toContain('watch.ready'),
+    );
     // From the moment the watch is up, no list poll starts (for `reconcileMs`).
     const lists = () => a.fetch.requests.filter((r) => r.url.includes('/sessions/requested'));
     const before = lists().length;
@@ -187,7 +198,7 @@ describe('the watch and the reconcile poll', () => {
     const sessions = [];
     for (let i = 0; i < 3; i++)
       sessions.push(await (await personOf(server, agentRow.id)).request());
-    await until(() => a.handler.sessions.length === 3, 10_000, 'three claims');
+    await waitFor(() => expect(a.handler.sessions, 'three claims').toHaveLength(3));
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(lists().length).toBe(before);
     expect(a.handler.sessions.map((s) => s.id).sort()).toEqual(sessions.map((s) => s.id).sort());
@@ -205,14 +216,14 @@ describe('the watch and the reconcile poll', () => {
     });
     void a.agent.start();
     const ready = () => a.logger.entries.filter((e) => e.event === 'watch.ready').length;
-    await until(() => ready() === 1, 10_000, 'the watch');
+    await waitFor(() => expect(ready(), 'the watch').toBe(1));
     const lists = () => a.fetch.requests.filter((r) => r.url.includes('/sessions/requested'));
     const before = lists().length;
 
     // While the watch is down, the poll is the way in: at once, then on its (fast, here) backoff.
     sockets[0]!.terminate();
-    await until(() => lists().length > before, 10_000, 'a poll at once');
-    await until(() => ready() === 2, 10_000, 'the watch back');
+    await waitFor(() => expect(lists().length, 'a poll at once').toBeGreaterThan(before));
+    await waitFor(() => expect(ready(), 'the watch back').toBe(2));
     const after = lists().length;
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(lists().length).toBe(after);
@@ -237,7 +248,7 @@ describe('the watch and the reconcile poll', () => {
     });
     void a.agent.start();
     const session = await (await personOf(server, agentRow.id)).request();
-    await until(() => a.handler.sessions.length === 1, 10_000, 'the claim');
+    await waitFor(() => expect(a.handler.sessions, 'the claim').toHaveLength(1));
     expect(a.handler.sessions[0]!.id).toBe(session.id);
     expect(a.logger.entries.find((e) => e.event === 'session.claimed')?.fields.via).toBe('poll');
     expect(a.logger.entries.some((e) => e.event === 'watch.reconnecting')).toBe(true);

@@ -1,7 +1,7 @@
-import { manualClock, storeKinds } from '@agentmc/server/testing';
+import { inspect, manualClock, storeKinds, waitFor } from '@agentmc/testkit';
 import { describe, expect, it } from 'vitest';
 import { ChatError, runChat } from '../src/index.js';
-import { terminal, until, useWorld } from './helpers.js';
+import { terminal, useWorld } from './helpers.js';
 
 describe.each(await storeKinds())('runChat against the sample agent (%s)', (kind) => {
   const world = useWorld();
@@ -30,7 +30,7 @@ describe.each(await storeKinds())('runChat against the sample agent (%s)', (kind
       'agent> how are you?',
       '· session closed (closed_by_user)',
     ]);
-    const stored = await w.server.store.sessions.find(result.session.id);
+    const stored = await inspect(w.server.database).session(result.session.id);
     expect(stored).toMatchObject({ status: 'closed', requested_by_user_id: w.user.id });
     expect(stored?.closed_at).not.toBeNull();
   });
@@ -41,7 +41,7 @@ describe.each(await storeKinds())('runChat against the sample agent (%s)', (kind
     const term = terminal();
     const chat = runChat({ api: w.api, agentId: w.agent.id, ...term });
     term.type('ping');
-    await until(() => term.text.includes('agent> ping'), 'the reply');
+    await waitFor(() => expect(term.text, 'the reply').toContain('agent> ping'));
     await agent.stop();
     const result = await chat;
     expect(result.session.status).toBe('closed');
@@ -57,7 +57,7 @@ describe('runChat without an agent', () => {
     const term = terminal();
     const stop = new AbortController();
     const chat = runChat({ api: w.api, agentId: w.agent.id, ...term, signal: stop.signal });
-    await until(() => term.text.includes('requested'), 'the request');
+    await waitFor(() => expect(term.text, 'the request').toContain('requested'));
     stop.abort();
     const result = await chat;
     expect(result).toMatchObject({ sent: 0, session: { status: 'closed' } });
@@ -69,7 +69,7 @@ describe('runChat without an agent', () => {
     const w = await world({ clock });
     const term = terminal();
     const chat = runChat({ api: w.api, agentId: w.agent.id, ...term });
-    await until(() => term.text.includes('requested'), 'the request');
+    await waitFor(() => expect(term.text, 'the request').toContain('requested'));
     clock.advance(601);
     await w.server.sweep();
     const error = await chat.catch((e: unknown) => e);

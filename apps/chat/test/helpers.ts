@@ -1,23 +1,18 @@
 import { PassThrough } from 'node:stream';
 import { Agent, createJsonLogger, realtimeSessionHandler } from '@agentmc/agent';
 import { AgentMCApi } from '@agentmc/api';
-import { startTestServer, type TestServer } from '@agentmc/server/testing';
-import { afterEach } from 'vitest';
+import { serverForTest, waitFor, world, type TestServerOptions } from '@agentmc/testkit';
+import { afterEach, expect } from 'vitest';
 
-/** Servers and sample agents of a test, stopped and closed after it. */
+/** Servers and sample agents of a test: the agents stopped after it, then the servers closed. */
 export function useWorld() {
-  const servers: TestServer[] = [];
   const agents: Agent[] = [];
   afterEach(async () => {
     await Promise.all(agents.splice(0).map((a) => a.stop()));
-    await Promise.all(servers.splice(0).map((s) => s.close()));
   });
-  return async (options: Parameters<typeof startTestServer>[0] = {}) => {
-    const server = await startTestServer(options);
-    servers.push(server);
-    const team = await server.fixtures.team();
-    const agent = await server.fixtures.agent(team.id);
-    const user = await server.fixtures.user(team.id);
+  return async (options: TestServerOptions = {}) => {
+    const server = await serverForTest(options);
+    const { agent, user } = await world(server);
     return {
       server,
       agent,
@@ -34,7 +29,12 @@ export function useWorld() {
         });
         agents.push(sample);
         void sample.start();
-        await until(() => lines.some((l) => l.includes('"watch.ready"')), 'the watch');
+        await waitFor(() =>
+          expect(
+            lines.some((l) => l.includes('"watch.ready"')),
+            'the watch',
+          ).toBe(true),
+        );
         return sample;
       },
     };
@@ -58,13 +58,4 @@ export function terminal() {
       return text.split('\n').filter(Boolean);
     },
   };
-}
-
-/** Waits until `predicate` holds, failing after 15 s. */
-export async function until(predicate: () => boolean, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }

@@ -1,7 +1,7 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { ensureBuilt } from '@agentmc/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ChatUsageError, loadChatConfig } from '../src/index.js';
 import { useWorld } from './helpers.js';
@@ -13,9 +13,7 @@ const chatDir = fileURLToPath(new URL('..', import.meta.url));
 const main = path.join(chatDir, 'dist/main.js');
 const world = useWorld();
 
-beforeAll(async () => {
-  await promisify(execFile)('pnpm', ['run', 'build'], { cwd: chatDir });
-}, 120_000);
+beforeAll(() => ensureBuilt(chatDir), 120_000);
 
 function runChatProgram(args: string[], env: Record<string, string>, stdin: string) {
   const child = spawn(process.execPath, [main, ...args], {

@@ -8,10 +8,13 @@ import {
   DEFAULT_BASE_URL,
   retryAfterMs,
 } from '@agentmc/api';
-import { closedPort, startStubServer, TIMESTAMP, useWorld } from './helpers.js';
+import { freePort, TIMESTAMP, useWorld } from '@agentmc/testkit';
+import { startStubServer } from './helpers.js';
 
-const world = useWorld();
-const rateLimitedWorld = useWorld({ config: { rateLimitPerMinute: 2 } });
+// One server for the file (each test makes its own team, agent and person on it), and one that
+// allows two requests a minute per key.
+const world = useWorld({}, { shared: true });
+const rateLimitedWorld = useWorld({ config: { rateLimitPerMinute: 2 } }, { shared: true });
 
 afterEach(() => {
   vi.unstubAllEnvs();
@@ -19,7 +22,7 @@ afterEach(() => {
 
 describe('configuration', () => {
   it('takes the key and base URL from the options first', async () => {
-    const w = await world();
+    const w = world();
     vi.stubEnv('AGENTMC_API_KEY', 'amc_from_the_environment');
     vi.stubEnv('AGENTMC_BASE_URL', 'http://127.0.0.1:9/api/v1');
     const api = new AgentMCApi({ apiKey: w.agent.key, baseUrl: `${w.server.baseUrl}/` });
@@ -29,7 +32,7 @@ describe('configuration', () => {
   });
 
   it('falls back to AGENTMC_API_KEY and AGENTMC_BASE_URL', async () => {
-    const w = await world();
+    const w = world();
     vi.stubEnv('AGENTMC_API_KEY', w.agent.key);
     vi.stubEnv('AGENTMC_BASE_URL', w.server.baseUrl);
     const result = await new AgentMCApi().operations.listAgentRealtimeRequestedSessions();
@@ -43,7 +46,7 @@ describe('configuration', () => {
   });
 
   it('sends no key when it has none: the API answers 401', async () => {
-    const w = await world();
+    const w = world();
     vi.stubEnv('AGENTMC_API_KEY', '');
     const result = await new AgentMCApi({
       baseUrl: w.server.baseUrl,
@@ -54,7 +57,7 @@ describe('configuration', () => {
 
 describe('results', () => {
   it('on 2xx: data is the body, error undefined', async () => {
-    const w = await world();
+    const w = world();
     const session = await w.server.fixtures.session({ agentId: w.agent.id });
     const api = new AgentMCApi({
       apiKey: w.agent.key,
@@ -76,7 +79,7 @@ describe('results', () => {
   });
 
   it('on an error status: error is the envelope, data undefined', async () => {
-    const w = await world();
+    const w = world();
     const other = await w.server.fixtures.agent(w.team.id);
     const othersSession = await w.server.fixtures.session({ agentId: other.id });
     const api = new AgentMCApi({ apiKey: w.agent.key, baseUrl: w.server.baseUrl });
@@ -112,7 +115,7 @@ describe('results', () => {
   });
 
   it('narrows on status the way the seeds check error', async () => {
-    const w = await world();
+    const w = world();
     const api = new AgentMCApi({ apiKey: w.agent.key, baseUrl: w.server.baseUrl });
     const result = await api.operations.claimAgentRealtimeSession({
       params: { path: { session: 1 } },
@@ -127,7 +130,7 @@ describe('results', () => {
   });
 
   it('shows Retry-After on 429', async () => {
-    const limited = await rateLimitedWorld();
+    const limited = rateLimitedWorld();
     const api = new AgentMCApi({ apiKey: limited.agent.key, baseUrl: limited.server.baseUrl });
     const results = [];
     for (let i = 0; i < 3; i++) {
@@ -141,7 +144,7 @@ describe('results', () => {
   });
 
   it('sends the Idempotency-Key header: a repeated claim with the same key answers 200', async () => {
-    const w = await world();
+    const w = world();
     const session = await w.server.fixtures.session({ agentId: w.agent.id });
     const api = new AgentMCApi({ apiKey: w.agent.key, baseUrl: w.server.baseUrl });
     const claim = (key: string) =>
@@ -156,7 +159,7 @@ describe('results', () => {
   });
 
   it('createRealtimeSession with a user key answers 201 with the requested session', async () => {
-    const w = await world();
+    const w = world();
     const person = new AgentMCApi({ apiKey: w.user.key, baseUrl: w.server.baseUrl });
     const result = await person.operations.createRealtimeSession({
       body: { agent_id: w.agent.id, meta: { topic: 'billing' }, ttl_seconds: 60 },
@@ -177,7 +180,7 @@ describe('results', () => {
 
 describe('createApiClient (low level)', () => {
   it('answers ts-rest’s { status, body, headers }', async () => {
-    const w = await world();
+    const w = world();
     await w.server.fixtures.session({ agentId: w.agent.id });
     const client = createApiClient({
       baseUrl: w.server.baseUrl,
@@ -193,7 +196,8 @@ describe('createApiClient (low level)', () => {
 
 describe('when there is no response the contract describes', () => {
   it('a refused connection throws AgentMCNetworkError (network), never a made-up status', async () => {
-    const baseUrl = `http://127.0.0.1:${await closedPort()}/api/v1`;
+    // A loopback port nothing listens on (it was free a moment ago).
+    const baseUrl = `http://127.0.0.1:${await freePort()}/api/v1`;
     const api = new AgentMCApi({ apiKey: 'amc_x', baseUrl });
     const error = await api.operations.listAgentRealtimeRequestedSessions().catch((e) => e);
     expect(error).toBeInstanceOf(AgentMCNetworkError);

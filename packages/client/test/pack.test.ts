@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { startTestServer, type TestServer } from '@agentmc/server/testing';
+import { ensureBuilt, startTestServer, type TestServer } from '@agentmc/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // What an app developer outside this repository gets: the packed tarballs of @agentmc/contract
@@ -78,13 +78,16 @@ beforeAll(async () => {
   projectDir = path.join(workDir, 'consumer');
   fs.mkdirSync(projectDir);
 
-  // pnpm pack rewrites `workspace:` and `catalog:` to versions. It packs dist as it is: the
-  // client builds itself before packing (its prepack script), the contract is built here.
-  await sh('pnpm', ['run', 'build'], contractDir);
+  // pnpm pack rewrites `workspace:` and `catalog:` to versions, and packs dist as it is. Each
+  // package is built here if its dist is older than its sources, and the client's prepack script
+  // (that same build) is skipped: other packages' tests import these dist folders while this
+  // runs beside them, so a fresh dist must not be rewritten under them.
+  await ensureBuilt(contractDir, 'dist/index.js');
+  await ensureBuilt(clientDir, 'dist/index.js');
   const tarballs: string[] = [];
   for (const dir of [contractDir, clientDir]) {
     const before = new Set(fs.readdirSync(workDir));
-    await sh('pnpm', ['pack', '--pack-destination', workDir], dir);
+    await sh('pnpm', ['pack', '--pack-destination', workDir, '--config.ignore-scripts=true'], dir);
     const packed = fs.readdirSync(workDir).filter((f) => f.endsWith('.tgz') && !before.has(f));
     expect(packed).toHaveLength(1);
     tarballs.push(path.join(workDir, packed[0]!));

@@ -8,21 +8,15 @@ import {
   RealtimeTicketError,
   type RealtimeTicket,
 } from '@agentmc/api';
-import { storeKinds } from '@agentmc/server/testing';
+import { storeKinds, trackedWebSocket, waitFor } from '@agentmc/testkit';
 import { describe, expect, it } from 'vitest';
-import {
-  collect,
-  expectSeqs,
-  trackedWebSocket,
-  until,
-  useRealtimeWorld,
-} from './realtime-helpers.js';
+import { collect, expectSeqs, useRealtimeWorld } from './realtime-helpers.js';
 
 describe.each(await storeKinds())('connectRealtime on a real server (%s)', (kind) => {
   const world = useRealtimeWorld(kind);
 
   it('opens with the ticket, starts from the first signal, and sends and receives', async () => {
-    const w = await world();
+    const w = world();
     const requested = await w.request();
     // The person talks before any agent is there: the agent must still get it.
     await w.personSends(requested.id, 'anyone?');
@@ -37,7 +31,7 @@ describe.each(await storeKinds())('connectRealtime on a real server (%s)', (kind
     expect(active.opened_at).not.toBeNull();
     expect(agent.state).toBe('open');
     // seq 1: the person's message, 2: claimed, 3: active.
-    await until(() => agentSignals.length === 3, 'the first three signals');
+    await waitFor(() => expect(agentSignals, 'the first three signals').toHaveLength(3));
     expect(agentSignals.map((s) => [s.seq, s.sender, s.type])).toEqual([
       [1, 'browser', 'message'],
       [2, 'system', 'session.status'],
@@ -46,13 +40,18 @@ describe.each(await storeKinds())('connectRealtime on a real server (%s)', (kind
 
     const reply = await agent.send({ type: 'message', payload: { text: 'here' } });
     expect(reply).toMatchObject({ seq: 4, sender: 'agent', payload: { text: 'here' } });
-    await until(() => personSignals.some((s) => s.id === reply.id), 'the reply at the person');
+    await waitFor(() =>
+      expect(
+        personSignals.map((s) => s.id),
+        'the reply at the person',
+      ).toContain(reply.id),
+    );
     expectSeqs(personSignals, 1, 4);
     expect(agent.lastSignalId).toBe(reply.id);
   });
 
   it('reconnects with a fresh ticket after a drop and resumes: nothing lost, nothing doubled', async () => {
-    const w = await world();
+    const w = world();
     const requested = await w.request();
     const claimed = await w.claim(requested.id);
     const tickets: RealtimeTicket[] = [];
@@ -74,7 +73,7 @@ describe.each(await storeKinds())('connectRealtime on a real server (%s)', (kind
     agent.on('reconnecting', (info) => reconnects.push(info.code));
     await agent.next('ready');
     for (let i = 0; i < 5; i++) await w.personSends(requested.id, `before ${i}`);
-    await until(() => signals.length === 7, 'signals before the drop');
+    await waitFor(() => expect(signals, 'signals before the drop').toHaveLength(7));
     expect(tickets).toEqual([]); // the first socket used the claim's ticket
 
     // The network cuts the agent's socket; the person keeps talking meanwhile.
@@ -86,7 +85,7 @@ describe.each(await storeKinds())('connectRealtime on a real server (%s)', (kind
     await sending;
     for (let i = 0; i < 5; i++) await w.personSends(requested.id, `after ${i}`);
 
-    await until(() => signals.length === 42, 'every signal');
+    await waitFor(() => expect(signals, 'every signal').toHaveLength(42));
     expectSeqs(signals, 1, 42);
     expect(reconnects).toEqual([1006]);
     expect(tickets).toHaveLength(1);
@@ -95,7 +94,7 @@ describe.each(await storeKinds())('connectRealtime on a real server (%s)', (kind
   });
 
   it('repeats a send that was not confirmed before a drop, and it is written once', async () => {
-    const w = await world();
+    const w = world();
     const requested = await w.request();
     const claimed = await w.claim(requested.id);
     const { WebSocket, sockets } = trackedWebSocket();
@@ -118,7 +117,7 @@ describe.each(await storeKinds())('connectRealtime on a real server (%s)', (kind
   });
 
   it('resumes after a given signal id', async () => {
-    const w = await world();
+    const w = world();
     const requested = await w.request();
     const sent = [];
     for (let i = 0; i < 6; i++) sent.push(await w.personSends(requested.id, `m ${i}`));
@@ -126,12 +125,12 @@ describe.each(await storeKinds())('connectRealtime on a real server (%s)', (kind
     const signals = collect(person);
     await person.next('ready');
     await w.personSends(requested.id, 'live');
-    await until(() => signals.length === 4, 'the signals after the third');
+    await waitFor(() => expect(signals, 'the signals after the third').toHaveLength(4));
     expectSeqs(signals, 4, 7);
   });
 
   it('ends when the session ends; a send then rejects, and so does one pending', async () => {
-    const w = await world();
+    const w = world();
     const requested = await w.request();
     const claimed = await w.claim(requested.id);
     const agent = w.track(connectAgentSession(w.agentApi, claimed));
@@ -161,7 +160,7 @@ describe.each(await storeKinds())('connectRealtime on a real server (%s)', (kind
   });
 
   it('stops for good when the API refuses a ticket (409 on an ended session)', async () => {
-    const w = await world();
+    const w = world();
     const requested = await w.request();
     await w.claim(requested.id);
     await w.agentApi.operations.closeAgentRealtimeSession({
@@ -180,7 +179,7 @@ describe.each(await storeKinds())('connectRealtime on a real server (%s)', (kind
   });
 
   it('refuses to send a signal the contract does not allow, without sending it', async () => {
-    const w = await world();
+    const w = world();
     const requested = await w.request();
     const person = w.track(connectPersonSession(w.personApi, requested));
     await person.next('ready');
@@ -191,7 +190,7 @@ describe.each(await storeKinds())('connectRealtime on a real server (%s)', (kind
   });
 
   it('close() ends the socket with 1000 and leaves the session as it is', async () => {
-    const w = await world();
+    const w = world();
     const requested = await w.request();
     const claimed = await w.claim(requested.id);
     const { WebSocket, sockets } = trackedWebSocket();
@@ -209,7 +208,7 @@ describe.each(await storeKinds())('connectRealtime on a real server (%s)', (kind
   });
 
   it('async iteration: signals() yields each signal and finishes when the session ends', async () => {
-    const w = await world();
+    const w = world();
     const requested = await w.request();
     const person = w.track(connectPersonSession(w.personApi, requested));
     const seen: number[] = [];

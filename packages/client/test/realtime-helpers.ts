@@ -7,12 +7,14 @@ import {
   type RealtimeSignal,
   type WatchConnection,
 } from '@agentmc/api';
-import { startTestServer, type StoreKind, type TestServer } from '@agentmc/server/testing';
+import {
+  useWorld,
+  type StoreKind,
+  type TestServer,
+  type TestServerOptions,
+} from '@agentmc/testkit';
 import { afterEach, expect } from 'vitest';
-import { WebSocket, WebSocketServer } from 'ws';
-
-/** Long enough for a loaded two-core machine; tests never wait this long when things work. */
-export const WAIT_MS = 15_000;
+import { WebSocketServer, type WebSocket } from 'ws';
 
 export interface RealtimeWorld {
   readonly server: TestServer;
@@ -34,22 +36,14 @@ export interface RealtimeWorld {
 }
 
 /** A real server over a new database of `kind`, one team, its agent and person; all closed after each test. */
-export function useRealtimeWorld(
-  kind: StoreKind,
-  config: Parameters<typeof startTestServer>[0] = {},
-) {
-  const servers: TestServer[] = [];
+export function useRealtimeWorld(kind: StoreKind, config: TestServerOptions = {}) {
+  const world = useWorld({ ...config, kind });
   const connections: (RealtimeConnection | WatchConnection)[] = [];
   afterEach(async () => {
     await Promise.all(connections.splice(0).map((c) => c.close()));
-    await Promise.all(servers.splice(0).map((s) => s.close()));
   });
-  return async (): Promise<RealtimeWorld> => {
-    const server = await startTestServer({ ...config, kind });
-    servers.push(server);
-    const team = await server.fixtures.team();
-    const agent = await server.fixtures.agent(team.id);
-    const user = await server.fixtures.user(team.id);
+  return (): RealtimeWorld => {
+    const { server, agent, user } = world();
     const agentApi = new AgentMCApi({ apiKey: agent.key, baseUrl: server.baseUrl });
     const personApi = new AgentMCApi({ apiKey: user.key, baseUrl: server.baseUrl });
     return {
@@ -102,38 +96,11 @@ export function useRealtimeWorld(
   };
 }
 
-/**
- * The `ws` WebSocket, keeping every socket it opens so that a test can cut one (`terminate`)
- * as a network failure would.
- */
-export function trackedWebSocket(): {
-  WebSocket: new (url: string) => WebSocket;
-  sockets: WebSocket[];
-} {
-  const sockets: WebSocket[] = [];
-  class Tracked extends WebSocket {
-    constructor(url: string) {
-      super(url);
-      sockets.push(this);
-    }
-  }
-  return { WebSocket: Tracked, sockets };
-}
-
 /** Every signal a connection delivers from now on. */
 export function collect(connection: RealtimeConnection): RealtimeSignal[] {
   const signals: RealtimeSignal[] = [];
   connection.on('signal', (signal) => signals.push(signal));
   return signals;
-}
-
-/** Waits until `predicate` holds, failing after {@link WAIT_MS}. */
-export async function until(predicate: () => boolean, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 /** 1, 2, …, n. */

@@ -1,6 +1,7 @@
 import { connectWatch, RealtimeProtocolError, type RealtimeTicket } from '@agentmc/api';
+import { waitFor } from '@agentmc/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startStubSocketServer, until } from './realtime-helpers.js';
+import { startStubSocketServer } from './realtime-helpers.js';
 
 // What the real server never does, staged with a bare websocket server: silence, frames the
 // contract does not describe, tickets that cannot be had for a while.
@@ -34,7 +35,7 @@ describe('a realtime connection against a misbehaving peer', () => {
     closers.push(watch);
     const reconnect = await watch.next('reconnecting');
     expect(reconnect.reason).toMatch(/heartbeat/);
-    await until(() => stub.connections >= 2, 'a second connection');
+    await waitFor(() => expect(stub.connections, 'a second connection').toBeGreaterThanOrEqual(2));
     expect(received[0]!.map((f) => JSON.parse(f).type)).toContain('ping');
   });
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SESSION_FIELDS, TIMESTAMP, useWorld, type World } from './helpers.js';
+import { SESSION_FIELDS, TIMESTAMP, useWorld, type World } from '@agentmc/testkit';
 
 // The seeds' SDK examples, byte for byte (test/seeds/*.ts), imported and so run against a real
 // server, with AGENTMC_API_KEY and AGENTMC_BASE_URL set as an app developer would set them.
@@ -9,8 +9,8 @@ let w: World;
 let log: ReturnType<typeof vi.spyOn>;
 let error: ReturnType<typeof vi.spyOn>;
 
-beforeEach(async () => {
-  w = await world();
+beforeEach(() => {
+  w = world();
   vi.stubEnv('AGENTMC_API_KEY', w.agent.key);
   vi.stubEnv('AGENTMC_BASE_URL', w.server.baseUrl);
   log = vi.spyOn(console, 'log').mockImplementation(() => undefined);

@@ -42,7 +42,9 @@ function program(config: ts.ParsedCommandLine, replaced: Record<string, string> 
   return ts.createProgram({ rootNames: config.fileNames, options: config.options, host });
 }
 
-describe('the client’s types', () => {
+// Each test compiles the whole package: seconds of CPU, and tens of seconds when the machine is
+// busy running the other test files beside it.
+describe('the client’s types', { timeout: 120_000 }, () => {
   const config = parsedConfig();
 
   it('type-check: the seeds’ SDK examples compile unchanged, and every wrong call is an error', () => {

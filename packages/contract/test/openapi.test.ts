@@ -1,3 +1,4 @@
+import { SESSION_FIELDS } from '@agentmc/testkit/session-fields';
 import { describe, expect, it } from 'vitest';
 import { contract, createOpenApiDocument } from '../src/index.js';
 
@@ -107,27 +108,11 @@ describe('the OpenAPI document', () => {
   });
 
   it('describes the session in the 200s with the 14 required fields and the timestamp pattern', () => {
-    const fields = [
-      'id',
-      'team_id',
-      'agent_id',
-      'requested_by_user_id',
-      'status',
-      'claimed_at',
-      'opened_at',
-      'closed_at',
-      'expires_at',
-      'last_browser_heartbeat_at',
-      'last_agent_heartbeat_at',
-      'meta',
-      'created_at',
-      'updated_at',
-    ];
     const listed =
       list().responses['200']!.content!['application/json']!.schema.properties.data.items;
     const claimed = claim().responses['200']!.content!['application/json']!.schema.properties.data;
     for (const session of [listed, claimed]) {
-      expect(session.required.slice(0, 14)).toEqual(fields);
+      expect(session.required.slice(0, 14)).toEqual(SESSION_FIELDS);
       expect(session.properties.status.enum).toEqual([
         'requested',
         'claimed',

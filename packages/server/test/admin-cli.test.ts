@@ -1,16 +1,22 @@
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { hashApiKey } from '../src/lib/api-keys.js';
 import {
+  TIMESTAMP,
+  apiOf,
+  expectError,
+  inspect,
+  migrating,
+  openMigrated,
   spawnServer,
-  startTestServer,
   storeKinds,
   testDatabase,
-  type TestServer,
-} from '../src/testing/index.js';
-import { TIMESTAMP, apiOf, expectError } from './helpers.js';
+  useServer,
+} from '@agentmc/testkit';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../src/cli/run-cli.js';
+import { hashApiKey } from '../src/lib/api-keys.js';
+import { openStore } from '../src/store/open-store.js';
 
 /** The built CLI, run the way `pnpm admin` runs it. */
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
@@ -28,23 +34,49 @@ interface CliResult {
   readonly json: any;
 }
 
-/** Runs `node dist/cli/main.js …args` against a database, as a child process. */
-function admin(
+type Admin = (
   database: Database,
   args: readonly string[],
-  env: Record<string, string> = {},
-): Promise<CliResult> {
+  env?: Record<string, string>,
+) => Promise<CliResult>;
+
+function result(code: number | null, stdout: string, stderr: string): CliResult {
+  return {
+    code,
+    stdout,
+    stderr,
+    get json() {
+      return JSON.parse(stdout);
+    },
+  };
+}
+
+/** The environment of this process, without what says which database or server to use. */
+function baseEnv(): NodeJS.ProcessEnv {
   const base = { ...process.env };
   delete base.DATABASE_URL;
   delete base.DATABASE_SCHEMA;
   delete base.AGENTMC_BASE_URL;
+  return base;
+}
+
+function databaseEnv(database: Database): Record<string, string> {
+  return {
+    DATABASE_URL: database.databaseUrl,
+    ...(database.schema ? { DATABASE_SCHEMA: database.schema } : {}),
+  };
+}
+
+/**
+ * Runs `node dist/cli/main.js …args` against a database, as a child process. It migrates the
+ * database first: on PostgreSQL, no test schema is dropped meanwhile.
+ */
+const adminProcess: Admin = (database, args, env = {}) =>
+  migrating(database.databaseUrl, () => spawnAdmin(database, args, env));
+
+const spawnAdmin: Admin = (database, args, env = {}) => {
   const child = spawn(process.execPath, [CLI, ...args], {
-    env: {
-      ...base,
-      DATABASE_URL: database.databaseUrl,
-      ...(database.schema ? { DATABASE_SCHEMA: database.schema } : {}),
-      ...env,
-    },
+    env: { ...baseEnv(), ...databaseEnv(database), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -53,22 +85,38 @@ function admin(
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve, reject) => {
     child.once('error', reject);
-    child.once('close', (code) =>
-      resolve({
-        code,
-        stdout,
-        stderr,
-        get json() {
-          return JSON.parse(stdout);
-        },
-      }),
-    );
+    child.once('close', (code) => resolve(result(code, stdout, stderr)));
   });
-}
+};
+
+/**
+ * Runs a command in this process, calling the CLI's function, `runAdmin`, the way
+ * `dist/cli/main.js` calls it: configuration from the environment, a store of its own on the
+ * database, the output as JSON, exit code 1 for a command the data refuses and 2 for a usage
+ * mistake or an invalid configuration. For the tests of what the commands do; starting a node
+ * process for each of them tested the same process boundary a hundred times over. The tests
+ * marked `(process)` run the real program.
+ */
+const admin: Admin = async (database, args, env = {}) => {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(
+    args,
+    { ...baseEnv(), ...databaseEnv(database), ...env },
+    { out: (text) => (stdout += text), err: (text) => (stderr += text) },
+    { openStore: (options) => openMigrated(options.databaseUrl, () => openStore(options)) },
+  );
+  return result(code, stdout, stderr);
+};
 
 /** Runs a command and asserts it succeeded with JSON on stdout; returns that JSON. */
-async function ok(database: Database, args: readonly string[], env?: Record<string, string>) {
-  const result = await admin(database, args, env);
+async function ok(
+  database: Database,
+  args: readonly string[],
+  env?: Record<string, string>,
+  run: Admin = admin,
+) {
+  const result = await run(database, args, env);
   expect(result.stderr, `${args.join(' ')}: stderr`).toBe('');
   expect(result.code, `${args.join(' ')}: exit code`).toBe(0);
   return result.json;
@@ -87,14 +135,15 @@ beforeAll(() => {
 });
 
 describe.each(await storeKinds())('admin CLI (%s)', (kind) => {
-  let server: TestServer;
+  // A server runs on the same database for every test: the CLI must work beside it. Each test
+  // makes its own team, agent and person, so one server serves them all.
+  const serving = useServer({ kind }, { shared: true });
+  let server: ReturnType<typeof serving>;
   let db: Database;
-  beforeEach(async () => {
-    // A server runs on the same database for every test: the CLI must work beside it.
-    server = await startTestServer({ kind });
+  beforeEach(() => {
+    server = serving();
     db = server.database;
   });
-  afterEach(() => server.close());
 
   /** A team with an agent and a person, made through the CLI. */
   async function teamWithAgentAndUser() {
@@ -133,7 +182,7 @@ describe.each(await storeKinds())('admin CLI (%s)', (kind) => {
 
     expect(created).toMatchObject({ id: expect.any(Number), agent_id: agent.id, user_id: null });
     expect(created.key).toMatch(/^amc_[A-Za-z0-9_-]{43,}$/);
-    const rows = await server.inspect().selectFrom('api_keys').selectAll().execute();
+    const rows = await inspect(server.database).query.selectFrom('api_keys').selectAll().execute();
     expect(JSON.stringify(rows)).not.toContain(created.key);
     expect(rows.find((r) => r.id === created.id)?.key_hash).toBe(hashApiKey(created.key));
     const reply = await apiOf(server.baseUrl).get('/agents/realtime/sessions/requested', {
@@ -275,9 +324,10 @@ describe.each(await storeKinds())('admin CLI (%s)', (kind) => {
     }
   });
 
-  it('works while the server serves requests on the same database', async () => {
+  // Processes: the server and the CLI share the database across processes, as in production.
+  it('works while the server serves requests on the same database (process)', async () => {
     const { agent } = await teamWithAgentAndUser();
-    const { key } = await ok(db, ['key', 'create', '--agent', String(agent.id)]);
+    const { key } = await ok(db, ['key', 'create', '--agent', String(agent.id)], {}, adminProcess);
     const api = apiOf(server.baseUrl);
     let polling = true;
     let polls = 0;
@@ -289,7 +339,9 @@ describe.each(await storeKinds())('admin CLI (%s)', (kind) => {
     })();
 
     const sessions = await Promise.all(
-      Array.from({ length: 4 }, () => ok(db, ['session', 'request', '--agent', String(agent.id)])),
+      Array.from({ length: 4 }, () =>
+        ok(db, ['session', 'request', '--agent', String(agent.id)], {}, adminProcess),
+      ),
     );
     polling = false;
     await poller;
@@ -309,9 +361,15 @@ describe.each(await storeKinds())('admin CLI (%s)', (kind) => {
       ['key', 'create', '--user', '999999'],
       ['key', 'revoke', '--id', '999999'],
       ['session', 'request', '--agent', '999999'],
-    ].map((args) => ({ command: args.join(' '), args })),
-  )('`$command` exits 1 naming what is missing, on stderr only', async ({ args }) => {
-    const result = await admin(db, args);
+    ]
+      // The first as a process: the program prints the error and sets the exit code.
+      .map((args, i) => ({
+        command: args.join(' '),
+        args,
+        via: i === 0 ? 'process' : 'in process',
+      })),
+  )('`$command` exits 1 naming what is missing, on stderr only ($via)', async ({ args, via }) => {
+    const result = await (via === 'process' ? adminProcess : admin)(db, args);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error: (team|agent|user|key) 999999 not found\n$/);
     expect(result.stdout).toBe('');
@@ -369,29 +427,36 @@ describe('admin CLI usage errors', () => {
         [['frobnicate'], /Unknown command: frobnicate/],
         [['team'], /Unknown command: team/],
       ] as const
-    ).map(([args, message]) => ({ command: args.join(' '), args, message })),
+    )
+      // The first as a process: the program prints the error and sets the exit code.
+      .map(([args, message], i) => ({
+        command: args.join(' '),
+        args,
+        message,
+        via: i === 0 ? 'process' : 'in process',
+      })),
   )(
-    '`$command` exits 2 with a clear message on stderr and nothing on stdout',
-    async ({ args, message }) => {
-      const result = await admin(database, args);
+    '`$command` exits 2 with a clear message on stderr and nothing on stdout ($via)',
+    async ({ args, message, via }) => {
+      const result = await (via === 'process' ? adminProcess : admin)(database, args);
       expect(result.code).toBe(2);
       expect(result.stderr).toMatch(message);
       expect(result.stdout).toBe('');
     },
   );
 
-  it('prints its usage on stderr and exits 2 without a command; on stdout, exit 0, for --help', async () => {
-    const none = await admin(database, []);
+  it('prints its usage on stderr and exits 2 without a command; on stdout, exit 0, for --help (process)', async () => {
+    const none = await adminProcess(database, []);
     expect(none.code).toBe(2);
     expect(none.stdout).toBe('');
     expect(none.stderr).toMatch(/Usage: pnpm admin <command>/);
-    const help = await admin(database, ['--help']);
+    const help = await adminProcess(database, ['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Usage: pnpm admin <command>/);
   });
 
-  it('exits 2 naming the setting when the configuration is invalid', async () => {
-    const result = await admin(database, ['team', 'create', '--name', 'x'], {
+  it('exits 2 naming the setting when the configuration is invalid (process)', async () => {
+    const result = await adminProcess(database, ['team', 'create', '--name', 'x'], {
       SESSION_TTL_SECONDS: 'soon',
     });
     expect(result.code).toBe(2);
@@ -401,10 +466,10 @@ describe('admin CLI usage errors', () => {
 });
 
 describe.each(await storeKinds())('admin CLI on a fresh database (%s)', (kind) => {
-  it('applies the migrations itself before any server ran, and the server then starts on them', async () => {
+  it('applies the migrations itself before any server ran, and the server then starts on them (process)', async () => {
     const database = testDatabase(kind);
     try {
-      const demo = await ok(database, ['demo']);
+      const demo = await ok(database, ['demo'], {}, adminProcess);
       const replica = await spawnServer({
         DATABASE_URL: database.databaseUrl,
         ...(database.schema ? { DATABASE_SCHEMA: database.schema } : {}),

@@ -2,14 +2,15 @@ import { SESSION_STATUS_SIGNAL_TYPE } from '@agentmc/contract';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openStore } from '../src/index.js';
 import {
+  closeInspector,
   fixtures,
-  inspectDatabase,
+  inspect,
   spawnServer,
   storeKinds,
   testDatabase,
   type ServerProcess,
   type TestDatabase,
-} from '../src/testing/index.js';
+} from '@agentmc/testkit';
 
 const SESSIONS = 500;
 const CLAIMERS = 8;
@@ -78,7 +79,7 @@ describe.each(await storeKinds())('a claim load cut by kill -9 (%s)', (kind) => 
     await server.stop();
     server = undefined;
 
-    const db = inspectDatabase(database);
+    const db = inspect(database).query;
     try {
       const claimed = await db
         .selectFrom('realtime_sessions')
@@ -104,7 +105,7 @@ describe.each(await storeKinds())('a claim load cut by kill -9 (%s)', (kind) => 
       // …and no signal for a claim that did not happen.
       expect(withSignal.size).toBe(claimed.length);
     } finally {
-      await db.destroy();
+      await closeInspector(database);
     }
   }, 120_000);
 });

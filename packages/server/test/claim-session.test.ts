@@ -1,20 +1,21 @@
-import { describe, expect, it } from 'vitest';
-import { storeKinds } from '../src/testing/index.js';
 import {
   SEED_INSTANT,
   expectError,
   expectSessionShape,
   fieldErrors,
+  inspect,
   iso,
   send,
   sessionFields,
-  useWorld,
-} from './helpers.js';
+  storeKinds,
+} from '@agentmc/testkit';
+import { describe, expect, it } from 'vitest';
+import { useWorld } from './helpers.js';
 
 const claimPath = (session: number | string) => `/agents/realtime/sessions/${session}/claim`;
 
 describe.each(await storeKinds())('POST /agents/realtime/sessions/{session}/claim (%s)', (kind) => {
-  const world = useWorld(kind);
+  const world = useWorld(kind, {}, { shared: true });
 
   it('answers 200 {"data": session} with status claimed and claimed_at set', async () => {
     const { api, server, agent, user, team, clock } = world();
@@ -54,7 +55,7 @@ describe.each(await storeKinds())('POST /agents/realtime/sessions/{session}/clai
     const { api, server, agent } = world();
     const { id } = await server.fixtures.session({ agentId: agent.id });
     await api.post(claimPath(id), { key: agent.key, json: {} });
-    const row = await server.store.sessions.find(id);
+    const row = await inspect(server.database).session(id);
     expect(row).toMatchObject({ status: 'claimed', claimed_at: SEED_INSTANT });
   });
 
@@ -96,7 +97,9 @@ describe.each(await storeKinds())('POST /agents/realtime/sessions/{session}/clai
 
     expectError(forbidden, 404, 'resource.not_found');
     expect(forbidden.body).toEqual(missing.body);
-    expect(await server.store.sessions.find(theirs.id)).toMatchObject({ status: 'requested' });
+    expect(await inspect(server.database).session(theirs.id)).toMatchObject({
+      status: 'requested',
+    });
   });
 
   it('answers 403 for a session of another agent of the same team, and leaves it requested', async () => {
@@ -109,7 +112,9 @@ describe.each(await storeKinds())('POST /agents/realtime/sessions/{session}/clai
       403,
       'auth.forbidden',
     );
-    expect(await server.store.sessions.find(theirs.id)).toMatchObject({ status: 'requested' });
+    expect(await inspect(server.database).session(theirs.id)).toMatchObject({
+      status: 'requested',
+    });
   });
 
   it('answers 409 realtime_session.not_claimable with details.status for a claimed session', async () => {
@@ -132,9 +137,8 @@ describe.each(await storeKinds())('POST /agents/realtime/sessions/{session}/clai
     async (status) => {
       const { api, server, agent } = world();
       const { id } = await server.fixtures.session({ agentId: agent.id });
-      await server
-        .inspect()
-        .updateTable('realtime_sessions')
+      await inspect(server.database)
+        .query.updateTable('realtime_sessions')
         .set({ status })
         .where('id', '=', id)
         .execute();
@@ -144,7 +148,7 @@ describe.each(await storeKinds())('POST /agents/realtime/sessions/{session}/clai
       expect(expectError(reply, 409, 'realtime_session.not_claimable').details).toMatchObject({
         status,
       });
-      expect(await server.store.sessions.find(id)).toMatchObject({ status });
+      expect(await inspect(server.database).session(id)).toMatchObject({ status });
     },
   );
 
@@ -158,7 +162,7 @@ describe.each(await storeKinds())('POST /agents/realtime/sessions/{session}/clai
     expect(expectError(reply, 409, 'realtime_session.expired').details).toMatchObject({
       status: 'expired',
     });
-    expect(await server.store.sessions.find(id)).toMatchObject({
+    expect(await inspect(server.database).session(id)).toMatchObject({
       status: 'expired',
       claimed_at: null,
       updated_at: SEED_INSTANT + 61,
@@ -211,7 +215,7 @@ describe.each(await storeKinds())('POST /agents/realtime/sessions/{session}/clai
     });
 
     expect(Object.keys(fieldErrors(reply))).toEqual(['body']);
-    expect(await server.store.sessions.find(id)).toMatchObject({ status: 'requested' });
+    expect(await inspect(server.database).session(id)).toMatchObject({ status: 'requested' });
   });
 
   it('answers 422 for a body that is not JSON, whatever its Content-Type', async () => {
@@ -226,7 +230,7 @@ describe.each(await storeKinds())('POST /agents/realtime/sessions/{session}/clai
   });
 
   it('answers 401 without a key, with an unknown key, and with a revoked key', async () => {
-    const { api, server, agent, clock } = world();
+    const { api, server, agent } = world();
     const { id } = await server.fixtures.session({ agentId: agent.id });
     expectError(await api.post(claimPath(id), { json: {} }), 401, 'auth.unauthenticated');
     expectError(
@@ -234,13 +238,13 @@ describe.each(await storeKinds())('POST /agents/realtime/sessions/{session}/clai
       401,
       'auth.unauthenticated',
     );
-    await server.store.identity.revokeApiKey({ keyId: agent.keyId, now: clock() });
+    await server.fixtures.revokeKey(agent.keyId);
     expectError(
       await api.post(claimPath(id), { key: agent.key, json: {} }),
       401,
       'auth.unauthenticated',
     );
-    expect(await server.store.sessions.find(id)).toMatchObject({ status: 'requested' });
+    expect(await inspect(server.database).session(id)).toMatchObject({ status: 'requested' });
   });
 
   it('accepts the key as Authorization: Bearer', async () => {
@@ -260,15 +264,11 @@ describe.each(await storeKinds())('POST /agents/realtime/sessions/{session}/clai
   });
 
   it('answers 403 for a disabled agent, and leaves the session requested', async () => {
-    const { api, server, agent, clock } = world();
+    const { api, server, agent } = world();
     const { id } = await server.fixtures.session({ agentId: agent.id });
-    await server.store.identity.setAgentDisabled({
-      agentId: agent.id,
-      disabled: true,
-      now: clock(),
-    });
+    await server.fixtures.disableAgent(agent.id);
     expectError(await api.post(claimPath(id), { key: agent.key, json: {} }), 403, 'auth.forbidden');
-    expect(await server.store.sessions.find(id)).toMatchObject({ status: 'requested' });
+    expect(await inspect(server.database).session(id)).toMatchObject({ status: 'requested' });
   });
 
   it('lets another key of the same agent claim (a second process of that agent)', async () => {
@@ -308,9 +308,8 @@ describe.each(await storeKinds())('POST /agents/realtime/sessions/{session}/clai
     const { id } = await server.fixtures.session({ agentId: agent.id });
     const headers = { 'Idempotency-Key': 'k-1' };
     expect((await api.post(claimPath(id), { key: agent.key, json: {}, headers })).status).toBe(200);
-    await server
-      .inspect()
-      .updateTable('realtime_sessions')
+    await inspect(server.database)
+      .query.updateTable('realtime_sessions')
       .set({ status: 'closed' })
       .where('id', '=', id)
       .execute();

@@ -1,13 +1,15 @@
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, listen, openStore, type Store, type RunningServer } from '../src/index.js';
 import {
   PG_TEST_URL,
   fixtures,
+  openMigrated,
   storeKinds,
   testDatabase,
+  waitFor,
   type TestDatabase,
-} from '../src/testing/index.js';
+} from '@agentmc/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, listen, openStore, type Store, type RunningServer } from '../src/index.js';
 
 /** A TCP proxy in front of PostgreSQL that a test can cut and restore, like a restart would. */
 async function cuttableProxy(target: URL) {
@@ -58,7 +60,9 @@ describe.runIf(kinds.includes('postgres'))('PostgreSQL connection loss', () => {
   beforeAll(async () => {
     database = testDatabase('postgres');
     proxy = await cuttableProxy(new URL(PG_TEST_URL));
-    store = await openStore({ databaseUrl: proxy.url, schema: database.schema! });
+    store = await openMigrated(PG_TEST_URL, () =>
+      openStore({ databaseUrl: proxy.url, schema: database.schema! }),
+    );
     const app = createApp(
       { sessionTtlSeconds: 600, rateLimitPerMinute: 0, validateResponses: true, bodyLimit: '64kb' },
       { store },
@@ -106,14 +110,7 @@ describe.runIf(kinds.includes('postgres'))('PostgreSQL connection loss', () => {
 
   it('recovers by itself once the database is back, without a restart', async () => {
     proxy.restore();
-    const deadline = Date.now() + 15_000;
-    let status = 0;
-    while (Date.now() < deadline) {
-      status = (await list()).status;
-      if (status === 200) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(status).toBe(200);
+    await waitFor(async () => expect((await list()).status).toBe(200), { interval: 100 });
     expect((await fetch(`${running.origin}/readyz`)).status).toBe(200);
   });
 });

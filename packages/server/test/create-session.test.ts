@@ -1,19 +1,20 @@
-import { describe, expect, it } from 'vitest';
-import { storeKinds } from '../src/testing/index.js';
 import {
   SEED_INSTANT,
   expectError,
   expectSessionShape,
   fieldErrors,
+  inspect,
   iso,
   sessionFields,
-  useWorld,
-} from './helpers.js';
+  storeKinds,
+} from '@agentmc/testkit';
+import { describe, expect, it } from 'vitest';
+import { useWorld } from './helpers.js';
 
 const CREATE = '/realtime/sessions';
 
 describe.each(await storeKinds())('POST /realtime/sessions (%s)', (kind) => {
-  const world = useWorld(kind);
+  const world = useWorld(kind, {}, { shared: true });
 
   it('answers 201 {"data": session}: requested, by the calling person, expiring after the default TTL of 600 s', async () => {
     const { api, agent, user, team } = world();
@@ -121,27 +122,20 @@ describe.each(await storeKinds())('POST /realtime/sessions (%s)', (kind) => {
     const { api, server, user } = world();
     const otherTeam = await server.fixtures.team();
     const stranger = await server.fixtures.agent(otherTeam.id);
+    // The server serves the whole describe: no session may be added by these two requests.
+    const before = await inspect(server.database).count('realtime_sessions');
 
     const theirs = await api.post(CREATE, { key: user.key, json: { agent_id: stranger.id } });
     const missing = await api.post(CREATE, { key: user.key, json: { agent_id: 999_999 } });
 
     expectError(theirs, 404, 'resource.not_found');
     expect(theirs.body).toEqual(missing.body);
-    const count = await server
-      .inspect()
-      .selectFrom('realtime_sessions')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirstOrThrow();
-    expect(Number(count.n)).toBe(0);
+    expect(await inspect(server.database).count('realtime_sessions')).toBe(before);
   });
 
   it('answers 422 for a disabled agent of the team', async () => {
-    const { api, server, agent, user, clock } = world();
-    await server.store.identity.setAgentDisabled({
-      agentId: agent.id,
-      disabled: true,
-      now: clock(),
-    });
+    const { api, server, agent, user } = world();
+    await server.fixtures.disableAgent(agent.id);
     const fields = fieldErrors(
       await api.post(CREATE, { key: user.key, json: { agent_id: agent.id } }),
     );
@@ -158,13 +152,13 @@ describe.each(await storeKinds())('POST /realtime/sessions (%s)', (kind) => {
   });
 
   it('answers 401 without a key and with a revoked key', async () => {
-    const { api, server, agent, user, clock } = world();
+    const { api, server, agent, user } = world();
     expectError(
       await api.post(CREATE, { json: { agent_id: agent.id } }),
       401,
       'auth.unauthenticated',
     );
-    await server.store.identity.revokeApiKey({ keyId: user.keyId, now: clock() });
+    await server.fixtures.revokeKey(user.keyId);
     expectError(
       await api.post(CREATE, { key: user.key, json: { agent_id: agent.id } }),
       401,
@@ -176,7 +170,7 @@ describe.each(await storeKinds())('POST /realtime/sessions (%s)', (kind) => {
 describe.each(await storeKinds())(
   'POST /realtime/sessions with SESSION_TTL_SECONDS=120 (%s)',
   (kind) => {
-    const world = useWorld(kind, { sessionTtlSeconds: 120 });
+    const world = useWorld(kind, { sessionTtlSeconds: 120 }, { shared: true });
 
     it('uses the configured TTL when the body gives none', async () => {
       const { api, agent, user } = world();

@@ -2,16 +2,16 @@ import { Writable } from 'node:stream';
 import { createOpenApiDocument } from '@agentmc/contract';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { apiOf, expectError, fieldErrors, send, storeKinds } from '@agentmc/testkit';
 import { createApp, listen, type RunningServer } from '../src/app.js';
 import { hashApiKey } from '../src/lib/api-keys.js';
 import type { Store } from '../src/store/store.js';
-import { storeKinds } from '../src/testing/index.js';
-import { apiOf, expectError, fieldErrors, send, useWorld } from './helpers.js';
+import { useWorld } from './helpers.js';
 
 const LIST = '/agents/realtime/sessions/requested';
 
 describe.each(await storeKinds())('the error envelope, from every path (%s)', (kind) => {
-  const world = useWorld(kind);
+  const world = useWorld(kind, {}, { shared: true });
 
   it('answers 404 resource.not_found for an unknown route under /api/v1, with or without a key', async () => {
     const { api, agent } = world();
@@ -96,7 +96,7 @@ describe.each(await storeKinds())('the error envelope, from every path (%s)', (k
 });
 
 describe.each(await storeKinds())('rate limiting, at 3 requests a minute per key (%s)', (kind) => {
-  const world = useWorld(kind, { rateLimitPerMinute: 3 });
+  const world = useWorld(kind, { rateLimitPerMinute: 3 }, { shared: true });
 
   it('answers 429 rate_limited with Retry-After once a key has used its requests', async () => {
     const { api, agent } = world();
@@ -122,7 +122,7 @@ describe.each(await storeKinds())('rate limiting, at 3 requests a minute per key
 });
 
 describe.each(await storeKinds())('GET /api/v1/openapi.json (%s)', (kind) => {
-  const world = useWorld(kind);
+  const world = useWorld(kind, {}, { shared: true });
 
   it('serves the document generated from the contract, without a key', async () => {
     const { api } = world();

@@ -1,19 +1,20 @@
-import { describe, expect, it } from 'vitest';
-import { storeKinds } from '../src/testing/index.js';
 import {
   SEED_INSTANT,
   expectError,
   expectSessionShape,
   fieldErrors,
+  inspect,
   iso,
   send,
-  useWorld,
-} from './helpers.js';
+  storeKinds,
+} from '@agentmc/testkit';
+import { describe, expect, it } from 'vitest';
+import { useWorld } from './helpers.js';
 
 const LIST = '/agents/realtime/sessions/requested';
 
 describe.each(await storeKinds())('GET /agents/realtime/sessions/requested (%s)', (kind) => {
-  const world = useWorld(kind);
+  const world = useWorld(kind, {}, { shared: true });
 
   it('answers {"data": [session]} with exactly the 14 fields, in order, timestamps to the second', async () => {
     const { api, server, agent, user, team } = world();
@@ -77,9 +78,8 @@ describe.each(await storeKinds())('GET /agents/realtime/sessions/requested (%s)'
     const waiting = await server.fixtures.session({ agentId: agent.id });
     for (const status of ['claimed', 'active', 'closed', 'failed', 'expired'] as const) {
       const { id } = await server.fixtures.session({ agentId: agent.id });
-      await server
-        .inspect()
-        .updateTable('realtime_sessions')
+      await inspect(server.database)
+        .query.updateTable('realtime_sessions')
         .set({ status })
         .where('id', '=', id)
         .execute();
@@ -197,16 +197,16 @@ describe.each(await storeKinds())('GET /agents/realtime/sessions/requested (%s)'
   });
 
   it('answers 401 for a revoked key', async () => {
-    const { api, server, agent, clock } = world();
+    const { api, server, agent } = world();
     expect((await api.get(LIST, { key: agent.key })).status).toBe(200);
-    await server.store.identity.revokeApiKey({ keyId: agent.keyId, now: clock() });
+    await server.fixtures.revokeKey(agent.keyId);
     expectError(await api.get(LIST, { key: agent.key }), 401, 'auth.unauthenticated');
   });
 
   it('keeps the agent’s other keys working when one is revoked', async () => {
-    const { api, server, agent, clock } = world();
+    const { api, server, agent } = world();
     const second = await server.fixtures.agentKey(agent.id);
-    await server.store.identity.revokeApiKey({ keyId: agent.keyId, now: clock() });
+    await server.fixtures.revokeKey(agent.keyId);
     expect((await api.get(LIST, { key: second.key })).status).toBe(200);
   });
 
@@ -234,13 +234,9 @@ describe.each(await storeKinds())('GET /agents/realtime/sessions/requested (%s)'
   });
 
   it('answers 403 for a disabled agent', async () => {
-    const { api, server, agent, clock } = world();
+    const { api, server, agent } = world();
     await server.fixtures.session({ agentId: agent.id });
-    await server.store.identity.setAgentDisabled({
-      agentId: agent.id,
-      disabled: true,
-      now: clock(),
-    });
+    await server.fixtures.disableAgent(agent.id);
     expectError(await api.get(LIST, { key: agent.key }), 403, 'auth.forbidden');
   });
 

@@ -11,15 +11,24 @@ import type { Database } from '../src/store/schema.js';
 import type { Store } from '../src/store/store.js';
 import {
   PG_TEST_URL,
+  SEED_INSTANT,
+  closeInspector,
   fixtures,
-  inspectDatabase,
+  inspect,
   storeKinds,
   tempSqliteUrl,
   testDatabase,
   type StoreKind,
   type TestDatabase,
-} from '../src/testing/index.js';
-import { SEED_INSTANT } from './helpers.js';
+} from '@agentmc/testkit';
+
+/**
+ * A Kysely connection of the test's own on a test database (the store keeps its handle
+ * private), typed with the store's own tables so that a second KyselyStore can run over it.
+ */
+function inspectDatabase(database: TestDatabase): Kysely<Database> {
+  return inspect(database).query as unknown as Kysely<Database>;
+}
 
 /**
  * The same store over the same connection, recording every statement it sends, so that a test
@@ -85,7 +94,7 @@ describe.each(await storeKinds())('the store (%s)', (kind: StoreKind) => {
     db = inspectDatabase(database);
   });
   afterEach(async () => {
-    await db.destroy();
+    await closeInspector(database);
     await store.close();
     await database.drop();
   });
@@ -292,12 +301,13 @@ describe('the SQLite store', () => {
       // WAL is a property of the file, seen by any connection. The busy timeout shows in
       // behaviour: while another connection holds the write lock, a write waits for it rather
       // than failing at once (better-sqlite3 waits synchronously, so here it waits in vain).
-      const db = inspectDatabase({
+      const sqlite: TestDatabase = {
         kind: 'sqlite',
         databaseUrl: file,
         schema: undefined,
-        drop: async () => undefined,
-      });
+        drop: () => Promise.resolve(),
+      };
+      const db = inspectDatabase(sqlite);
       try {
         expect(fs.existsSync(file)).toBe(true);
         const mode = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(db);
@@ -310,7 +320,7 @@ describe('the SQLite store', () => {
         expect(performance.now() - started).toBeGreaterThan(1_000);
         await sql`commit`.execute(db);
       } finally {
-        await db.destroy();
+        await closeInspector(sqlite);
         await store.close();
       }
     } finally {

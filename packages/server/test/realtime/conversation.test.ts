@@ -1,16 +1,6 @@
+import { TestSocket, iso, storeKinds } from '@agentmc/testkit';
 import { describe, expect, it } from 'vitest';
-import { storeKinds } from '../../src/testing/index.js';
-import {
-  TestSocket,
-  T0,
-  claim,
-  iso,
-  range,
-  request,
-  seqs,
-  useWorld,
-  type World,
-} from './harness.js';
+import { T0, claim, range, request, seqs, useWorld, type World } from './harness.js';
 
 const chat = (content: string) => ({ type: 'chat.user', payload: { content } });
 

@@ -1,8 +1,12 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { storeKinds } from '../../src/testing/index.js';
-import { TestSocket, call, connected, replicaOf, request, useWorld, worldOn } from './harness.js';
+import { TestSocket, send, storeKinds } from '@agentmc/testkit';
+import { connected, replicaOf, request, useWorld, worldOn } from './harness.js';
+
+/** A JSON call to the API with a key. */
+const call = (baseUrl: string, method: string, path: string, key: string, json?: unknown) =>
+  send(`${baseUrl}${path}`, method, { key, ...(json !== undefined ? { json } : {}) });
 
 /** The built admin CLI, run the way `pnpm admin` runs it. */
 const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));

@@ -1,16 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { TicketSigner } from '../../src/index.js';
-import { TEST_TICKET_SECRET, storeKinds } from '../../src/testing/index.js';
 import {
   Refused,
+  TEST_TICKET_SECRET,
   TestSocket,
-  call,
-  claim,
-  connected,
-  request,
-  useWorld,
-  type World,
-} from './harness.js';
+  inspect,
+  send,
+  storeKinds,
+} from '@agentmc/testkit';
+import { claim, connected, request, useWorld, type World } from './harness.js';
+
+/** A JSON call to the API with a key. */
+const call = (baseUrl: string, method: string, path: string, key: string, json?: unknown) =>
+  send(`${baseUrl}${path}`, method, { key, ...(json !== undefined ? { json } : {}) });
 
 const tickets = new TicketSigner({ secret: TEST_TICKET_SECRET, ttlSeconds: 60 });
 
@@ -42,7 +44,12 @@ async function refusal(url: string): Promise<{ status: number; body: any }> {
  * HTTP (the envelope) and over the websocket (a refused upgrade, or an `error` frame).
  */
 describe.each(await storeKinds())('the same failures over HTTP and websocket (%s)', (kind) => {
-  const world = useWorld(kind, { rateLimitPerMinute: 3, realtime: { signalsPerMinute: 1 } });
+  // Each test has a world (and keys) of its own, so one server serves them all.
+  const world = useWorld(
+    kind,
+    { rateLimitPerMinute: 3, realtime: { signalsPerMinute: 1 } },
+    { shared: true },
+  );
 
   it('another agent’s session: 403 auth.forbidden on both', async () => {
     const w = world();
@@ -145,9 +152,8 @@ describe.each(await storeKinds())('the same failures over HTTP and websocket (%s
     const w = world();
     const { id, agent } = await connected(w);
     // Ended behind the sockets' backs (no event), so that the socket still takes the frame.
-    await w.server
-      .inspect()
-      .updateTable('realtime_sessions')
+    await inspect(w.server.database)
+      .query.updateTable('realtime_sessions')
       .set({ status: 'closed', closed_at: w.clock() })
       .where('id', '=', id)
       .execute();

@@ -1,10 +1,10 @@
 import { SIGNAL_PAYLOAD_MAX_BYTES } from '@agentmc/contract';
+import { inspect, storeKinds } from '@agentmc/testkit';
 import { describe, expect, it } from 'vitest';
-import { storeKinds } from '../../src/testing/index.js';
 import { connected, useWorld } from './harness.js';
 
 describe.each(await storeKinds())('websocket frames (%s)', (kind) => {
-  const world = useWorld(kind, { realtime: { maxFrameBytes: 65_536 } });
+  const world = useWorld(kind, { realtime: { maxFrameBytes: 65_536 } }, { shared: true });
 
   it('answers every bad frame with an error frame, and keeps the socket open', async () => {
     const w = world();
@@ -64,7 +64,7 @@ describe.each(await storeKinds())('websocket frames (%s)', (kind) => {
 });
 
 describe.each(await storeKinds())('signals over a socket, at 3 a minute (%s)', (kind) => {
-  const world = useWorld(kind, { realtime: { signalsPerMinute: 3 } });
+  const world = useWorld(kind, { realtime: { signalsPerMinute: 3 } }, { shared: true });
 
   it('refuses a signal over the rate with rate_limited and retry_after, writing nothing', async () => {
     const w = world();
@@ -78,7 +78,7 @@ describe.each(await storeKinds())('signals over a socket, at 3 a minute (%s)', (
     const error = await browser.next('error');
     expect(error).toMatchObject({ idempotency_key: 'k-4', error: { code: 'rate_limited' } });
     expect((error.error.details as { retry_after: number }).retry_after).toBeGreaterThanOrEqual(1);
-    const keys = (await w.server.store.signals.list({ sessionId: id, afterId: 0, limit: 50 }))
+    const keys = (await inspect(w.server.database).signals(id))
       .map((s) => s.idempotency_key)
       .filter((k) => k?.startsWith('k-'));
     expect(keys).toEqual(['k-1', 'k-2', 'k-3']);

@@ -1,6 +1,6 @@
+import { TestSocket, iso, storeKinds } from '@agentmc/testkit';
 import { describe, expect, it } from 'vitest';
-import { storeKinds } from '../../src/testing/index.js';
-import { TestSocket, T0, claim, connected, iso, request, useWorld } from './harness.js';
+import { T0, claim, connected, request, useWorld } from './harness.js';
 
 const timeouts = {
   connectTimeoutSeconds: 30,

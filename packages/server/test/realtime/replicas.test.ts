@@ -3,21 +3,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { channelFor, LISTENER_APPLICATION_NAME } from '../../src/events/pg-bus.js';
 import {
   PG_TEST_URL,
+  TestSocket,
   manualClock,
   startTestServer,
   storeKinds,
+  world,
   type TestServer,
-} from '../../src/testing/index.js';
-import {
-  T0,
-  TestSocket,
-  call,
-  range,
-  replicaOf,
-  withQuietSweeper,
-  worldOn,
-  type World,
-} from './harness.js';
+} from '@agentmc/testkit';
+import { withQuietSweeper } from '../helpers.js';
+import { T0, range, replicaOf, worldOn, type World } from './harness.js';
 
 const kinds = await storeKinds();
 
@@ -40,12 +34,7 @@ describe.runIf(kinds.includes('postgres'))('two replicas on PostgreSQL', () => {
     });
     const second = await replicaOf(first, clock, config);
     servers.push(second, first);
-    const team = await first.fixtures.team();
-    const ids = {
-      team,
-      user: await first.fixtures.user(team.id),
-      agent: await first.fixtures.agent(team.id),
-    };
+    const ids = await world(first);
     a = worldOn(first, clock, ids);
     b = worldOn(second, clock, ids);
   });
@@ -132,13 +121,10 @@ describe.runIf(kinds.includes('postgres'))('two replicas on PostgreSQL', () => {
     const id = requested.body.data.id as number;
     const browser = await TestSocket.open(requested.body.data.socket.url);
     await browser.next('ready');
-    const claimed = await call(
-      b.server.baseUrl,
-      'POST',
-      `/agents/realtime/sessions/${id}/claim`,
-      b.agent.key,
-      {},
-    );
+    const claimed = await b.api.post(`/agents/realtime/sessions/${id}/claim`, {
+      key: b.agent.key,
+      json: {},
+    });
     const agent = await TestSocket.open(claimed.body.data.socket.url);
     await agent.next('ready');
 

@@ -1,23 +1,13 @@
 import { RealtimeSignal, SignalListEnvelope } from '@agentmc/contract';
+import { TestSocket, inspect, iso, storeKinds } from '@agentmc/testkit';
 import { describe, expect, it } from 'vitest';
-import { storeKinds } from '../../src/testing/index.js';
-import {
-  T0,
-  TestSocket,
-  call,
-  claim,
-  connected,
-  iso,
-  range,
-  request,
-  useWorld,
-} from './harness.js';
+import { T0, claim, connected, range, request, useWorld } from './harness.js';
 
 const agentPath = (id: number, rest = '') => `/agents/realtime/sessions/${id}${rest}`;
 const personPath = (id: number, rest = '') => `/realtime/sessions/${id}${rest}`;
 
 describe.each(await storeKinds())('signals over HTTP (%s)', (kind) => {
-  const world = useWorld(kind);
+  const world = useWorld(kind, {}, { shared: true });
 
   it('writes a signal with the next seq, and lists after an id in seq order', async () => {
     const w = world();
@@ -136,7 +126,7 @@ describe.each(await storeKinds())('signals over HTTP (%s)', (kind) => {
     const requested = await request(w);
     const outcomes = await Promise.all(
       Array.from({ length: 200 }, (_, i) =>
-        w.server.store.signals.append({
+        w.server.fixtures.signal({
           sessionId: requested.id,
           sender: i % 2 ? 'agent' : 'browser',
           type: 'n',
@@ -145,18 +135,13 @@ describe.each(await storeKinds())('signals over HTTP (%s)', (kind) => {
           // the twenty of them, however they race.
           idempotencyKey: i % 10 === 0 ? 'same' : null,
           now: w.clock(),
-          openStatuses: ['requested', 'claimed', 'active'],
         }),
       ),
     );
     const created = outcomes.filter((o) => o.kind === 'created');
     expect(created.length).toBe(180 + 1);
     expect(outcomes.filter((o) => o.kind === 'replayed')).toHaveLength(19);
-    const all = await w.server.store.signals.list({
-      sessionId: requested.id,
-      afterId: 0,
-      limit: 500,
-    });
+    const all = await inspect(w.server.database).signals(requested.id);
     expect(all.map((s) => s.seq)).toEqual(range(1, 181));
     expect(all.map((s) => s.id)).toEqual([...all.map((s) => s.id)].sort((a, b) => a - b));
   });
@@ -220,7 +205,7 @@ describe.each(await storeKinds())('signals over HTTP (%s)', (kind) => {
     const strangerUser = await w.server.fixtures.user(stranger.id);
     const strangerAgent = await w.server.fixtures.agent(stranger.id);
     const as = (key: string, method: 'GET' | 'POST', path: string, json?: unknown) =>
-      call(w.server.baseUrl, method, path, key, json);
+      w.api.send(method, path, { key, json });
 
     for (const path of ['', '/signals']) {
       expect((await as(teammate.key, 'GET', personPath(requested.id, path))).status).toBe(403);
@@ -245,9 +230,7 @@ describe.each(await storeKinds())('signals over HTTP (%s)', (kind) => {
     const second = await request(w);
     await claim(w, second.id);
     const teammate = await w.server.fixtures.user(w.team.id);
-    await call(w.server.baseUrl, 'POST', '/realtime/sessions', teammate.key, {
-      agent_id: w.agent.id,
-    });
+    await w.api.post('/realtime/sessions', { key: teammate.key, json: { agent_id: w.agent.id } });
 
     const all = await w.person('GET', '/realtime/sessions');
     expect(all.status).toBe(200);

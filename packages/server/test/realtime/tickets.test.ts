@@ -1,14 +1,14 @@
+import { TEST_TICKET_SECRET, TestSocket, expectRefused, storeKinds } from '@agentmc/testkit';
 import { describe, expect, it } from 'vitest';
 import { TicketSigner } from '../../src/index.js';
-import { TEST_TICKET_SECRET, storeKinds } from '../../src/testing/index.js';
-import { TestSocket, claim, expectRefused, request, useWorld } from './harness.js';
+import { claim, request, useWorld } from './harness.js';
 
 /** The same socket URL with another ticket. */
 const withTicket = (url: string, ticket: string) =>
   `${url.slice(0, url.indexOf('?'))}?ticket=${encodeURIComponent(ticket)}`;
 
 describe.each(await storeKinds())('websocket tickets (%s)', (kind) => {
-  const world = useWorld(kind, { realtime: { ticketTtlSeconds: 30 } });
+  const world = useWorld(kind, { realtime: { ticketTtlSeconds: 30 } }, { shared: true });
 
   it('opens the session it names, for the principal it names', async () => {
     const w = world();

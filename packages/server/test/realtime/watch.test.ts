@@ -1,12 +1,12 @@
+import { TestSocket, expectRefused, storeKinds } from '@agentmc/testkit';
 import { describe, expect, it } from 'vitest';
-import { storeKinds } from '../../src/testing/index.js';
-import { TestSocket, call, expectRefused, request, useWorld } from './harness.js';
+import { request, useWorld } from './harness.js';
 
 describe.each(await storeKinds())('the agent’s watch socket (%s)', (kind) => {
-  const world = useWorld(kind);
+  const world = useWorld(kind, {}, { shared: true });
 
   async function watch(w: ReturnType<typeof world>, key = w.agent.key) {
-    const ticket = await call(w.server.baseUrl, 'POST', '/agents/realtime/watch', key, {});
+    const ticket = await w.api.post('/agents/realtime/watch', { key, json: {} });
     expect(ticket.status).toBe(200);
     expect(ticket.body.data.url).toMatch(/\/api\/v1\/realtime\/watch\/socket\?ticket=/);
     const socket = await TestSocket.watch(ticket.body.data.url);
@@ -54,8 +54,9 @@ describe.each(await storeKinds())('the agent’s watch socket (%s)', (kind) => {
     const other = await w.server.fixtures.agent(w.team.id);
     const { socket: mine } = await watch(w);
     const { socket: theirs } = await watch(w, other.key);
-    const forOther = await call(w.server.baseUrl, 'POST', '/realtime/sessions', w.user.key, {
-      agent_id: other.id,
+    const forOther = await w.api.post('/realtime/sessions', {
+      key: w.user.key,
+      json: { agent_id: other.id },
     });
     const forMe = await request(w);
     expect((await mine.next('session.requested')).session.id).toBe(forMe.id);

@@ -1,9 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
 import net from 'node:net';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { migrating } from './schema-lock.js';
 
-/** The built server entry point; this file sits two folders below the package root in src/ and dist/ alike. */
-const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+/** The built server entry point (`pnpm start` runs it), found through the server's package. */
+const MAIN = path.join(
+  path.dirname(createRequire(import.meta.url).resolve('@agentmc/server/package.json')),
+  'dist/main.js',
+);
 
 export interface ServerProcess {
   /** `http://127.0.0.1:PORT/api/v1` */
@@ -38,7 +43,17 @@ export async function spawnServer(
 ): Promise<ServerProcess> {
   const timeoutMs = options.timeoutMs ?? 20_000;
   const port = await freePort();
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), MAIN], {
+  // It migrates its database before it listens: no test schema is dropped meanwhile.
+  return migrating(env.DATABASE_URL ?? '', () => start(env, port, timeoutMs, options.nodeArgs));
+}
+
+async function start(
+  env: Record<string, string>,
+  port: number,
+  timeoutMs: number,
+  nodeArgs: readonly string[] = [],
+): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, MAIN], {
     env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
