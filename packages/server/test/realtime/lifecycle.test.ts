@@ -1,4 +1,4 @@
-import { TestSocket, iso, storeKinds } from '@agentmc/testkit';
+import { TestSocket, iso, storeKinds, waitFor } from '@agentmc/testkit';
 import { describe, expect, it } from 'vitest';
 import { T0, claim, connected, request, useWorld } from './harness.js';
 
@@ -105,12 +105,11 @@ describe.each(await storeKinds())('the server ends abandoned sessions (%s)', (ki
     w.clock.advance(5);
     browser.send({ type: 'ping' });
     await browser.next('pong');
-    await expect
-      .poll(
-        async () =>
-          (await w.person('GET', `/realtime/sessions/${id}`)).body.data.last_browser_heartbeat_at,
-      )
-      .toBe(iso(T0 + 10));
+    await waitFor(async () =>
+      expect(
+        (await w.person('GET', `/realtime/sessions/${id}`)).body.data.last_browser_heartbeat_at,
+      ).toBe(iso(T0 + 10)),
+    );
   });
 
   it('never ends a session because a socket closed', async () => {
