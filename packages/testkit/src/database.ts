@@ -5,8 +5,9 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { closeInspector } from './inspect.js';
 import { dropping } from './schema-lock.js';
+import type { StoreKind, TestDatabase } from './test-database.js';
 
-export type StoreKind = 'sqlite' | 'postgres';
+export type { StoreKind, TestDatabase } from './test-database.js';
 
 /** The PostgreSQL server tests use; each test database lives in a schema of its own. */
 export const PG_TEST_URL = process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -81,15 +82,6 @@ export async function storeKinds(): Promise<StoreKind[]> {
     );
   }
   return ['sqlite'];
-}
-
-export interface TestDatabase {
-  readonly kind: StoreKind;
-  readonly databaseUrl: string;
-  /** The PostgreSQL schema, unique to this database. */
-  readonly schema: string | undefined;
-  /** Deletes it: the SQLite folder, or the PostgreSQL schema (closing its inspector first). */
-  drop(): Promise<void>;
 }
 
 /** A new, empty database of a kind, that no other test or run shares. */

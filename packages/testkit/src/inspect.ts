@@ -1,7 +1,7 @@
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Selectable } from 'kysely';
 import pg from 'pg';
-import type { TestDatabase } from './database.js';
+import type { TestDatabase } from './test-database.js';
 
 // The tables as the migrations make them, written out here on purpose: the inspector reads what
 // is in the database, whatever the server's store calls it.
