@@ -50,14 +50,14 @@ export class Peer {
   /** Runs `task` after every frame received so far, and before any received later. */
   enqueue(task: () => Promise<void>): void {
     this.#queue = this.#queue.then(task).catch((error: unknown) => {
-      const status = toApiError(error).status;
-      if (status >= 500) {
-        this.#options.logger[status === 503 ? 'warn' : 'error'](
+      const apiError = toApiError(error);
+      if (apiError.status >= 500) {
+        this.#options.logger[apiError.status === 503 ? 'warn' : 'error'](
           { err: error },
           'websocket frame handler failed',
         );
       }
-      this.sendError(error);
+      this.sendError(apiError);
     });
   }
 

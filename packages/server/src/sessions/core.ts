@@ -109,8 +109,7 @@ export async function appendSignal(
   });
   switch (outcome.kind) {
     case 'created':
-      publishSignal(ctx, outcome.signal);
-      return ok({ created: true, signal: toSignalResource(outcome.signal) });
+      return ok({ created: true, signal: publishSignal(ctx, outcome.signal) });
     case 'replayed':
       return ok({ created: false, signal: toSignalResource(outcome.signal) });
     case 'not_open': {
@@ -130,13 +129,16 @@ export function announce(ctx: SessionsContext, change: StatusChange): AgentRealt
   return session;
 }
 
-function publishSignal(ctx: SessionsContext, row: SignalRow): void {
+/** Publishes a new signal; returns it as the API shows it, for the sender's answer too. */
+function publishSignal(ctx: SessionsContext, row: SignalRow): RealtimeSignal {
+  const signal = toSignalResource(row);
   ctx.bus.publish({
     kind: 'signal',
     sessionId: row.session_id,
     id: row.id,
     seq: row.seq,
-    signal: toSignalResource(row),
+    signal,
     idempotencyKey: row.idempotency_key,
   });
+  return signal;
 }
