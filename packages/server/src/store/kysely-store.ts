@@ -20,6 +20,8 @@ export class KyselyStore implements Store {
   readonly signals: SignalStore;
   readonly events: EventLog;
   readonly #db: Kysely<Database>;
+  /** The readiness query, guarded like every aggregate's. */
+  readonly #probe: { ping(): Promise<unknown> };
 
   constructor(db: Kysely<Database>, dialect: SqlDialect) {
     this.#db = db;
@@ -28,10 +30,11 @@ export class KyselyStore implements Store {
     this.sessions = guard(sessionStore(db, dialect));
     this.signals = guard(signalStore(db));
     this.events = guard(eventLog(db));
+    this.#probe = guard({ ping: () => sql`select 1`.execute(db) });
   }
 
   async ping(): Promise<void> {
-    await guard({ ping: () => sql`select 1`.execute(this.#db) }).ping();
+    await this.#probe.ping();
   }
 
   async close(): Promise<void> {
