@@ -1,6 +1,12 @@
 import { RequestValidationError } from '@ts-rest/express';
 import { StoreUnavailableError } from '../store/errors.js';
-import { ApiError, InternalError } from './api-error.js';
+import {
+  ApiError,
+  InternalError,
+  PayloadTooLargeError,
+  ServiceUnavailableError,
+  ValidationError,
+} from './api-error.js';
 import { isFailure, type Failure } from './failures.js';
 import { validationErrorOf } from './validation.js';
 
@@ -25,32 +31,23 @@ export function toApiError(error: unknown, options: { bodyLimit?: string } = {})
   }
   // Express decodes path parameters while matching a route, and throws on bad escapes (%FF).
   if (error instanceof URIError) {
-    return new ApiError('validation.failed', 'Malformed URL.', {
-      details: { fields: { path: ['Must be valid percent-encoded UTF-8.'] } },
-    });
+    return new ValidationError(
+      { path: ['Must be valid percent-encoded UTF-8.'] },
+      'Malformed URL.',
+    );
   }
   if (error instanceof StoreUnavailableError) {
-    return new ApiError(
-      'service.unavailable',
-      'The service is temporarily unavailable. Try again shortly.',
-      {
-        headers: { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS) },
-        cause: error,
-      },
-    );
+    return new ServiceUnavailableError(UNAVAILABLE_RETRY_AFTER_SECONDS, { cause: error });
   }
   // body-parser's errors carry a `type`.
   const type = (error as { type?: unknown } | null)?.type;
-  const body = (message: string, summary = 'Validation failed.') =>
-    new ApiError('validation.failed', summary, { details: { fields: { body: [message] } } });
+  const body = (message: string, summary?: string) =>
+    new ValidationError({ body: [message] }, summary);
   switch (type) {
     case 'entity.parse.failed':
       return body('Must be valid JSON.', 'Malformed JSON body.');
     case 'entity.too.large':
-      return new ApiError(
-        'request.too_large',
-        `The request body is larger than ${options.bodyLimit ?? 'the limit'}.`,
-      );
+      return new PayloadTooLargeError(options.bodyLimit ?? 'the limit');
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return body('Must be UTF-8 encoded JSON.');
