@@ -39,21 +39,32 @@ export async function freePort(): Promise<number> {
  */
 export async function spawnServer(
   env: Record<string, string>,
-  options: { timeoutMs?: number; nodeArgs?: readonly string[] } = {},
+  options: SpawnOptions = {},
 ): Promise<ServerProcess> {
-  const timeoutMs = options.timeoutMs ?? 20_000;
   const port = await freePort();
   // It migrates its database before it listens: no test schema is dropped meanwhile.
-  return migrating(env.DATABASE_URL ?? '', () => start(env, port, timeoutMs, options.nodeArgs));
+  return migrating(env.DATABASE_URL ?? '', () => start(env, port, options));
+}
+
+export interface SpawnOptions {
+  readonly timeoutMs?: number;
+  readonly nodeArgs?: readonly string[];
+  /** The process's limit on open files (`ulimit -n`), as a small machine would have it. */
+  readonly openFileLimit?: number;
 }
 
 async function start(
   env: Record<string, string>,
   port: number,
-  timeoutMs: number,
-  nodeArgs: readonly string[] = [],
+  { timeoutMs = 20_000, nodeArgs = [], openFileLimit }: SpawnOptions,
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [...nodeArgs, MAIN], {
+  const node = [process.execPath, ...nodeArgs, MAIN];
+  // `exec` keeps the process id: stopping the shell's child is stopping the server.
+  const [command, ...args] =
+    openFileLimit === undefined
+      ? node
+      : ['/bin/sh', '-c', `ulimit -n ${openFileLimit} && exec "$0" "$@"`, ...node];
+  const child = spawn(command!, args, {
     env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
