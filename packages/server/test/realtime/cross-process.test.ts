@@ -1,37 +1,10 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { TestSocket, send, storeKinds } from '@agentmc/testkit';
-import { connected, replicaOf, request, useWorld, worldOn } from './harness.js';
+import { admin, connected, replicaOf, request, useWorld, worldOn } from './harness.js';
 
 /** A JSON call to the API with a key. */
 const call = (baseUrl: string, method: string, path: string, key: string, json?: unknown) =>
   send(`${baseUrl}${path}`, method, { key, ...(json !== undefined ? { json } : {}) });
-
-/** The built admin CLI, run the way `pnpm admin` runs it. */
-const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-
-/** Runs the admin CLI against a database; resolves with its exit code and output once it exits. */
-function admin(database: { databaseUrl: string; schema: string | undefined }, args: string[]) {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATABASE_URL: database.databaseUrl,
-    LOG_LEVEL: 'warn',
-  };
-  delete env.DATABASE_SCHEMA;
-  if (database.schema) env.DATABASE_SCHEMA = database.schema;
-  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise<{ code: number | null; stdout: string; stderr: string; exitedAt: number }>(
-    (resolve, reject) => {
-      child.once('error', reject);
-      child.once('close', (code) => resolve({ code, stdout, stderr, exitedAt: performance.now() }));
-    },
-  );
-}
 
 /**
  * Processes that share a database hear each other: a session requested by the admin CLI, or on

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { AgentRealtimeSessionWithSocket, RealtimeSignal } from '@agentmc/contract';
 import {
   TestSocket,
@@ -106,4 +108,39 @@ export function seqs(signals: RealtimeSignal[]): number[] {
 
 export function range(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
+
+/** The built admin CLI, run the way `pnpm admin` runs it. */
+const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+/** Runs the admin CLI against a database; resolves with its exit code and output once it exits. */
+export function admin(
+  database: { databaseUrl: string; schema: string | undefined },
+  args: string[],
+) {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: database.databaseUrl,
+    LOG_LEVEL: 'warn',
+  };
+  delete env.DATABASE_SCHEMA;
+  if (database.schema) env.DATABASE_SCHEMA = database.schema;
+  const startedAt = performance.now();
+  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise<{
+    code: number | null;
+    stdout: string;
+    stderr: string;
+    startedAt: number;
+    exitedAt: number;
+  }>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) =>
+      resolve({ code, stdout, stderr, startedAt, exitedAt: performance.now() }),
+    );
+  });
 }
