@@ -126,6 +126,11 @@ export const SOCKET_CLOSE_CODES = {
   sessionEnded: 1000,
   /** The server is shutting down: reconnect (to another replica) and resume. */
   goingAway: 1001,
+  /**
+   * The key the socket's ticket came through was revoked, or its agent disabled: an `error`
+   * frame (`auth.unauthenticated` or `auth.forbidden`) says which. Do not reconnect with it.
+   */
+  accessRevoked: 4003,
   /** The client did not read fast enough; reconnect and resume. */
   tooSlow: 4008,
 } as const;

@@ -87,7 +87,7 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
   api.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument);
   });
-  createExpressEndpoints(contract, createRoutes(sessions), api, {
+  createExpressEndpoints(contract, createRoutes(sessions, realtimeConfig), api, {
     // Order matters: who is calling, then how often, then what they sent. An unauthenticated
     // caller never gets its body read.
     globalMiddleware: [

@@ -1,9 +1,15 @@
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import { z } from 'zod';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const intFromEnv = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
+
+/** A `Host` header's shape: a name or IPv4 address, or a bracketed IPv6 one, and a port. */
+export const HOST_PATTERN =
+  /^(?:[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?|\[[0-9a-f:.]{2,45}\])(?::\d{1,5})?$/i;
 
 const boolFromEnv = (fallback: boolean) =>
   z
@@ -60,6 +66,24 @@ export const ConfigSchema = z.object({
   REALTIME_MAX_BUFFERED_BYTES: intFromEnv(4_194_304, 65_536, 1_073_741_824),
   /** Signals a minute one socket may send (bursts up to the same number); 0 turns it off. */
   REALTIME_SIGNALS_PER_MINUTE: intFromEnv(600, 0, 1_000_000),
+  /** Open sockets (session and watch together) one agent or one person may hold on a replica. */
+  REALTIME_MAX_SOCKETS_PER_PRINCIPAL: intFromEnv(16, 1, 1_000_000),
+  /** Open sockets on a replica; by default sized from the machine (see `defaultMaxSockets`). */
+  REALTIME_MAX_SOCKETS: z.coerce.number().int().min(1).max(10_000_000).optional(),
+  /**
+   * Hosts (`name` or `name:port`, comma-separated) whose `Host` header may name the socket URL
+   * when `REALTIME_PUBLIC_URL` is unset; any other Host gets the server's own address.
+   */
+  REALTIME_ALLOWED_HOSTS: z
+    .string()
+    .transform((list) =>
+      list
+        .split(',')
+        .map((host) => host.trim().toLowerCase())
+        .filter((host) => host !== ''),
+    )
+    .pipe(z.array(z.string().regex(HOST_PATTERN, 'must be host names, optionally with :port')))
+    .default(''),
 });
 
 export type ServerConfigInput = z.input<typeof ConfigSchema>;
@@ -78,6 +102,10 @@ export interface RealtimeConfig {
   readonly maxFrameBytes: number;
   readonly maxBufferedBytes: number;
   readonly signalsPerMinute: number;
+  readonly maxSocketsPerPrincipal: number;
+  readonly maxSockets: number;
+  /** Lower-case `host` or `host:port` entries trusted in a `Host` header for socket URLs. */
+  readonly allowedHosts: readonly string[];
 }
 
 export interface ServerConfig {
@@ -108,7 +136,10 @@ export class ConfigError extends Error {
  * @example
  * const config = loadConfig({ PORT: '0', DATABASE_URL: '/tmp/test.sqlite' });
  */
-export function loadConfig(env: Record<string, string | undefined>): ServerConfig {
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  machine: Machine = thisMachine(),
+): ServerConfig {
   const defined = Object.fromEntries(
     Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
   );
@@ -141,8 +172,52 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
       maxFrameBytes: c.REALTIME_MAX_FRAME_BYTES,
       maxBufferedBytes: c.REALTIME_MAX_BUFFERED_BYTES,
       signalsPerMinute: c.REALTIME_SIGNALS_PER_MINUTE,
+      maxSocketsPerPrincipal: c.REALTIME_MAX_SOCKETS_PER_PRINCIPAL,
+      maxSockets: c.REALTIME_MAX_SOCKETS ?? defaultMaxSockets(machine),
+      allowedHosts: c.REALTIME_ALLOWED_HOSTS,
     },
   };
+}
+
+/** What the default socket limit is sized from. */
+export interface Machine {
+  /** The process's soft limit on open file descriptors. */
+  readonly openFileLimit: number;
+  readonly totalMemoryBytes: number;
+}
+
+/** File descriptors kept for HTTP connections, the database pool, logs and Node itself. */
+const RESERVED_DESCRIPTORS = 256;
+/** Memory allowed per open socket when sizing the default (buffers, frames, bookkeeping). */
+const BYTES_PER_SOCKET = 128 * 1024;
+
+/**
+ * Sockets a replica accepts unless told otherwise: each takes a file descriptor, so a quarter of
+ * the process's limit (at least 256) stays free for HTTP and the database; and no more than the
+ * machine's memory holds at 128 KiB a socket.
+ */
+export function defaultMaxSockets(machine: Machine): number {
+  const byDescriptors = Math.min(
+    machine.openFileLimit - RESERVED_DESCRIPTORS,
+    Math.floor(machine.openFileLimit * 0.75),
+  );
+  const byMemory = Math.floor(machine.totalMemoryBytes / BYTES_PER_SOCKET);
+  return Math.max(1, Math.min(byDescriptors, byMemory));
+}
+
+/** This process's limits: the soft open-files limit from `/proc` (1024 where it cannot be read). */
+export function thisMachine(): Machine {
+  let openFileLimit = 1024;
+  try {
+    const line = /^Max open files\s+(\d+|unlimited)/m.exec(
+      readFileSync('/proc/self/limits', 'utf8'),
+    );
+    if (line?.[1] && line[1] !== 'unlimited') openFileLimit = Number(line[1]);
+    else if (line?.[1] === 'unlimited') openFileLimit = 1_048_576;
+  } catch {
+    // Not Linux: the common default.
+  }
+  return { openFileLimit, totalMemoryBytes: os.totalmem() };
 }
 
 /** The realtime defaults, for an app created without a full configuration (tests). */

@@ -39,7 +39,10 @@ The database is DATABASE_URL (default ./data/agentmc.sqlite); migrations are app
 
 export interface AdminContext {
   readonly identity: IdentityStore;
-  /** Requests go through the sessions layer, which announces them to running servers. */
+  /**
+   * Requests, revocations and disabled agents go through the sessions layer, which announces
+   * them to running servers.
+   */
   readonly sessions: Sessions;
   readonly clock?: Clock;
   /** Where the API is served, for the commands `demo` prints. */
@@ -87,11 +90,8 @@ async function dispatch(argv: readonly string[], ctx: AdminContext): Promise<unk
     case 'agent disable':
     case 'agent enable': {
       const o = options(rest, { id: id('id') });
-      const agent = await store.setAgentDisabled({
-        agentId: o.id,
-        disabled: verb === 'disable',
-        now: clock(),
-      });
+      // Through the sessions layer: running servers close a disabled agent's sockets.
+      const agent = await ctx.sessions.setAgentDisabled(o.id, verb === 'disable');
       return agent ?? missing('agent', o.id);
     }
     case 'key create': {
@@ -107,7 +107,8 @@ async function dispatch(argv: readonly string[], ctx: AdminContext): Promise<unk
     }
     case 'key revoke': {
       const o = options(rest, { id: id('id') });
-      const key = await store.revokeApiKey({ keyId: o.id, now: clock() });
+      // Through the sessions layer: running servers close the sockets opened through the key.
+      const key = await ctx.sessions.revokeKey(o.id);
       if (!key) return missing('key', o.id);
       return { id: key.id, prefix: key.prefix, revoked_at: key.revoked_at };
     }

@@ -25,6 +25,11 @@ export type RealtimeEvent =
       readonly agentId: number;
       readonly session?: AgentRealtimeSession;
     }
+  /**
+   * A key was revoked (`keyId`) or an agent disabled (`agentId`): every socket that came
+   * through that key, or speaks for that agent, closes.
+   */
+  | { readonly kind: 'revoked'; readonly keyId: number | null; readonly agentId: number | null }
   /** Events may have been missed (the listener reconnected): every socket re-reads. */
   | { readonly kind: 'resync' };
 

@@ -4,6 +4,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ForbiddenError, UnauthenticatedError } from '../errors/api-error.js';
 import { hashApiKey } from '../lib/api-keys.js';
 import type { AgentActor, PersonActor } from '../sessions/actor.js';
+import type { Credential } from '../sessions/standing.js';
 import type { IdentityStore, Principal } from '../store/store.js';
 
 /** The API key of a request: `X-Api-Key`, or `Authorization: Bearer <key>`. */
@@ -49,6 +50,13 @@ export function agentOf(res: Response): AgentActor {
   const principal = res.locals.principal as Principal | undefined;
   if (!principal || principal.agentId === null) throw new UnauthenticatedError();
   return { kind: 'agent', agentId: principal.agentId, teamId: principal.teamId };
+}
+
+/** The key the caller authenticated with: the tickets it is given are bound to it. */
+export function credentialOf(res: Response): Credential {
+  const principal = res.locals.principal as Principal | undefined;
+  if (!principal) throw new UnauthenticatedError();
+  return { keyId: principal.keyId };
 }
 
 /** The calling person (a `user` key), on a route whose metadata asks for one. */

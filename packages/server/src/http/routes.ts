@@ -1,11 +1,11 @@
 import { contract, type ErrorEnvelope } from '@agentmc/contract';
 import { initServer, type createExpressEndpoints } from '@ts-rest/express';
-import type { Request } from 'express';
 import type { Failure } from '../errors/failures.js';
 import { toApiError } from '../errors/to-api-error.js';
 import type { Actor } from '../sessions/actor.js';
 import type { Sessions } from '../sessions/sessions.js';
-import { agentOf, personOf } from './auth.js';
+import { agentOf, credentialOf, personOf } from './auth.js';
+import { socketOrigin } from './socket-origin.js';
 
 const s = initServer();
 
@@ -23,16 +23,15 @@ export function failed<F extends Failure>(
   return { status: failure.status, body: toApiError(failure).toEnvelope() };
 }
 
-/** Where the client reached us, as a websocket origin: `ws://host:port`. */
-export function websocketOrigin(req: Pick<Request, 'protocol' | 'headers'>): string {
-  return `${req.protocol === 'https' ? 'wss' : 'ws'}://${req.headers.host ?? 'localhost'}`;
-}
-
 /**
  * The contract's operations, each a translation between HTTP and the sessions layer: who calls
  * (from the auth middleware), what they asked, and the typed response for each result.
  */
-export function createRoutes(sessions: Sessions): ContractRoutes {
+export function createRoutes(
+  sessions: Sessions,
+  options: { readonly allowedHosts: readonly string[] },
+): ContractRoutes {
+  const websocketOrigin = socketOrigin(options.allowedHosts);
   // The signal routes are the same for both sides; only who calls differs.
   const signalsPage = async (
     actor: Actor,
@@ -75,7 +74,12 @@ export function createRoutes(sessions: Sessions): ContractRoutes {
         headers['idempotency-key'] ?? null,
       );
       if (!claimed.ok) return failed(claimed);
-      const socket = sessions.ticket(websocketOrigin(req), agent, claimed.value.id);
+      const socket = sessions.ticket(
+        websocketOrigin(req),
+        agent,
+        credentialOf(res),
+        claimed.value.id,
+      );
       return { status: 200, body: { data: { ...claimed.value, socket } } };
     },
 
@@ -91,14 +95,21 @@ export function createRoutes(sessions: Sessions): ContractRoutes {
     },
 
     createAgentRealtimeSocket: async ({ params, req, res }) => {
-      const ticket = await sessions.agentTicket(agentOf(res), params.session, websocketOrigin(req));
+      const ticket = await sessions.agentTicket(
+        agentOf(res),
+        credentialOf(res),
+        params.session,
+        websocketOrigin(req),
+      );
       return ticket.ok ? { status: 200, body: { data: ticket.value } } : failed(ticket);
     },
 
     createAgentRealtimeWatch: ({ req, res }) =>
       Promise.resolve({
         status: 200 as const,
-        body: { data: sessions.ticket(websocketOrigin(req), agentOf(res), 'watch') },
+        body: {
+          data: sessions.ticket(websocketOrigin(req), agentOf(res), credentialOf(res), 'watch'),
+        },
       }),
 
     // ---- the person's side ----
@@ -110,7 +121,12 @@ export function createRoutes(sessions: Sessions): ContractRoutes {
         ttlSeconds: body.ttl_seconds,
       });
       if (!requested.ok) return failed(requested);
-      const socket = sessions.ticket(websocketOrigin(req), person, requested.value.id);
+      const socket = sessions.ticket(
+        websocketOrigin(req),
+        person,
+        credentialOf(res),
+        requested.value.id,
+      );
       return { status: 201, body: { data: { ...requested.value, socket } } };
     },
 
@@ -123,7 +139,12 @@ export function createRoutes(sessions: Sessions): ContractRoutes {
       const person = personOf(res);
       const found = await sessions.get(person, params.session);
       if (!found.ok) return failed(found);
-      const socket = sessions.ticket(websocketOrigin(req), person, found.value.id);
+      const socket = sessions.ticket(
+        websocketOrigin(req),
+        person,
+        credentialOf(res),
+        found.value.id,
+      );
       return { status: 200, body: { data: { ...found.value, socket } } };
     },
 

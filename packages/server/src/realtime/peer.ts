@@ -31,6 +31,8 @@ export class Peer {
   #queue: Promise<void> = Promise.resolve();
   #queued = 0;
   #alive = true;
+  /** Access was revoked: no frame is handled any more, those already queued included. */
+  #revoked = false;
 
   constructor(ws: WebSocket, options: PeerOptions) {
     this.#ws = ws;
@@ -112,6 +114,17 @@ export class Peer {
     this.#ws.once('close', () => clearTimeout(timer));
   }
 
+  /**
+   * Ends a socket whose access was revoked: it handles no frame from now on, says why in an
+   * `error` frame, and closes with {@link SOCKET_CLOSE_CODES.accessRevoked}.
+   */
+  revoke(failure: unknown): void {
+    if (this.#revoked) return;
+    this.#revoked = true;
+    this.sendError(failure);
+    this.close(SOCKET_CLOSE_CODES.accessRevoked, 'access revoked');
+  }
+
   /** For the server's ping round: drops a socket that did not answer the previous ping. */
   checkAlive(): void {
     if (!this.open) return;
@@ -128,12 +141,14 @@ export class Peer {
   }
 
   #receive(data: RawData, isBinary: boolean): void {
+    if (this.#revoked) return;
     this.#alive = true;
     this.#options.onTraffic();
     if (++this.#queued >= INBOUND_HIGH_WATER && !this.#ws.isPaused) this.#ws.pause();
     const text = isBinary ? undefined : rawText(data);
     this.enqueue(async () => {
       try {
+        if (this.#revoked) return;
         if (text === undefined) {
           this.sendError(
             invalid({ frame: ['Must be a JSON text frame.'] }, 'Frames must be JSON text.'),

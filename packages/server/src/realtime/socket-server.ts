@@ -9,12 +9,13 @@ import {
 } from '@agentmc/contract';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { RealtimeConfig } from '../config.js';
-import { notFound, unavailable } from '../errors/failures.js';
+import { forbidden, notFound, unauthenticated, unavailable } from '../errors/failures.js';
 import { toApiError } from '../errors/to-api-error.js';
 import type { RealtimeBus, RealtimeEvent } from '../events/bus.js';
 import type { Logger } from '../logger.js';
 import type { Admission, SocketSessions, SocketTarget } from '../sessions/socket-sessions.js';
 import { SessionSocket } from './session-socket.js';
+import { SocketRegistry, type Place } from './socket-registry.js';
 import { WatchSocket } from './watch-socket.js';
 
 const SESSION_PATH = new RegExp(
@@ -31,14 +32,16 @@ export interface SocketServerDeps {
 
 /**
  * The websockets under `/api/v1`: a session's socket for each side, and an agent's watch. Opens
- * them on the HTTP server's `upgrade` once the ticket checks out, keeps them by session and by
- * agent, hands them the bus's events, pings them, and closes them on shutdown.
+ * them on the HTTP server's `upgrade` once the ticket checks out and the limits allow, keeps
+ * them by session and by agent, hands them the bus's events, closes those whose access was
+ * revoked, pings them, and closes them all on shutdown.
  */
 export class RealtimeSocketServer {
   readonly #deps: SocketServerDeps;
   readonly #wss: WebSocketServer;
   readonly #sessions = new Map<number, Set<SessionSocket>>();
   readonly #watchers = new Map<number, Set<WatchSocket>>();
+  readonly #registry: SocketRegistry;
   readonly #unsubscribe: () => void;
   #pingTimer: NodeJS.Timeout | undefined;
   #closing = false;
@@ -50,6 +53,7 @@ export class RealtimeSocketServer {
       maxPayload: deps.config.maxFrameBytes,
       perMessageDeflate: false,
     });
+    this.#registry = new SocketRegistry(deps.config);
     this.#unsubscribe = deps.bus.subscribe((event) => this.#route(event));
   }
 
@@ -86,12 +90,22 @@ export class RealtimeSocketServer {
       reject(socket, notFound('No such route.'), this.#deps.logger);
       return;
     }
+    // The replica's limit comes first, before the ticket costs a read.
+    const reserved = this.#registry.reserve();
+    if (!reserved.ok) {
+      reject(socket, reserved, this.#deps.logger);
+      return;
+    }
+    const place = reserved.value;
+    socket.once('close', () => place.release());
     this.#deps.sessions
       .admit(target, url.searchParams.get(TICKET_QUERY_PARAM))
       .then((admitted) => {
         if (!admitted.ok) return reject(socket, admitted, this.#deps.logger);
         if (this.#closing) return reject(socket, unavailable(1), this.#deps.logger);
-        this.#wss.handleUpgrade(req, socket, head, (ws) => this.#open(ws, admitted.value));
+        const assigned = place.assign(admitted.value);
+        if (!assigned.ok) return reject(socket, assigned, this.#deps.logger);
+        this.#wss.handleUpgrade(req, socket, head, (ws) => this.#open(ws, admitted.value, place));
       })
       .catch((error: unknown) => reject(socket, error, this.#deps.logger));
   }
@@ -112,7 +126,7 @@ export class RealtimeSocketServer {
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
   }
 
-  #open(ws: WebSocket, admission: Admission): void {
+  #open(ws: WebSocket, admission: Admission, place: Place): void {
     const { config, sessions, logger } = this.#deps;
     const common = {
       sessions,
@@ -128,6 +142,7 @@ export class RealtimeSocketServer {
         signalsPerMinute: config.signalsPerMinute,
       });
       track(this.#sessions, admission.sessionId, socket);
+      place.attach((failure) => socket.peer.revoke(failure));
     } else {
       const socket = new WatchSocket(ws, {
         ...common,
@@ -135,11 +150,39 @@ export class RealtimeSocketServer {
         logger: logger.child({ agent_id: admission.actor.agentId, watch: true }),
       });
       track(this.#watchers, admission.actor.agentId, socket);
+      place.attach((failure) => socket.peer.revoke(failure));
+    }
+  }
+
+  /** Asks the store, once per key, whether the open sockets' principals may still act. */
+  async #recheckStanding(): Promise<void> {
+    for (const owner of this.#registry.owners()) {
+      try {
+        const standing = await this.#deps.sessions.standing(owner.actor, owner.credential);
+        if (!standing.ok) this.#registry.revoke(owner.credential, standing);
+      } catch (error) {
+        this.#deps.logger.warn({ err: error }, 'websocket access recheck failed');
+        return;
+      }
     }
   }
 
   #route(event: RealtimeEvent): void {
+    if (event.kind === 'revoked') {
+      if (event.keyId !== null) {
+        this.#registry.revoke(
+          { keyId: event.keyId },
+          unauthenticated('The API key behind this socket was revoked.'),
+        );
+      }
+      if (event.agentId !== null) {
+        this.#registry.revoke({ agentId: event.agentId }, forbidden('This agent is disabled.'));
+      }
+      return;
+    }
     if (event.kind === 'resync') {
+      // A revocation may have been among the missed events.
+      void this.#recheckStanding();
       for (const sockets of this.#sessions.values()) for (const s of sockets) s.onEvent(event);
       for (const sockets of this.#watchers.values()) for (const s of sockets) s.onEvent(event);
       return;

@@ -44,6 +44,13 @@ import {
 } from './core.js';
 import { toSessionResource, toSignalResource } from './resources.js';
 import { SocketSessions } from './socket-sessions.js';
+import {
+  revokeKey,
+  setAgentDisabled,
+  standingOf,
+  type Credential,
+  type Standing,
+} from './standing.js';
 import { TicketSigner, type TicketClaims } from './tickets.js';
 
 /** A page of a session's signals, with the session as it is. */
@@ -294,10 +301,11 @@ export class Sessions {
 
   /**
    * A ticket for a session's websocket for an agent, which must have claimed it and not ended
-   * it. `origin` is where the client reached the API (`ws://host:port`).
+   * it. `origin` is the websocket origin the client is told to use (`ws://host:port`).
    */
   async agentTicket(
     agent: AgentActor,
+    credential: Credential,
     sessionId: number,
     origin: string,
   ): Promise<Result<RealtimeTicket, NotFound | Forbidden | NotClaimed | Ended>> {
@@ -308,22 +316,37 @@ export class Sessions {
     if (row.status !== 'claimed' && row.status !== 'active') {
       return ended(row.status, `This realtime session is ${row.status}.`);
     }
-    return ok(this.ticket(origin, agent, sessionId));
+    return ok(this.ticket(origin, agent, credential, sessionId));
   }
 
-  /** A ticket for one session's websocket (the caller has the session), or the agent's watch. */
-  ticket(origin: string, actor: Actor, sessionId: number): RealtimeTicket;
-  ticket(origin: string, actor: AgentActor, sessionId: 'watch'): RealtimeTicket;
-  ticket(origin: string, actor: Actor, sessionId: number | 'watch'): RealtimeTicket {
+  /**
+   * A ticket for one session's websocket (the caller has the session), or the agent's watch,
+   * bound to the key the caller came through: revoking that key refuses the ticket.
+   */
+  ticket(origin: string, actor: Actor, credential: Credential, sessionId: number): RealtimeTicket;
+  ticket(
+    origin: string,
+    actor: AgentActor,
+    credential: Credential,
+    sessionId: 'watch',
+  ): RealtimeTicket;
+  ticket(
+    origin: string,
+    actor: Actor,
+    credential: Credential,
+    sessionId: number | 'watch',
+  ): RealtimeTicket {
+    const { keyId } = credential;
     const claims: TicketClaims =
       sessionId === 'watch' && actor.kind === 'agent'
-        ? { kind: 'watch', agentId: actor.agentId, teamId: actor.teamId }
+        ? { kind: 'watch', agentId: actor.agentId, teamId: actor.teamId, keyId }
         : {
             kind: 'session',
             role: sideOf(actor),
             principalId: actor.kind === 'agent' ? actor.agentId : actor.personId,
             teamId: actor.teamId,
             sessionId: sessionId as number,
+            keyId,
           };
     const { token, expiresAt } = this.#deps.tickets.issue(claims, this.#deps.clock());
     const base = this.#deps.config.publicUrl ?? `${origin}${API_BASE_PATH}`;
@@ -336,6 +359,23 @@ export class Sessions {
       token,
       expires_at: formatTimestamp(expiresAt),
     };
+  }
+
+  // ---- who may still act ----
+
+  /** Whether an actor may still act through a key (see {@link standingOf}). */
+  standing(actor: Actor, credential: Credential): Promise<Standing> {
+    return standingOf(this.#deps, actor, credential);
+  }
+
+  /** Revokes a key; every replica closes the sockets opened through it. */
+  revokeKey(keyId: number) {
+    return revokeKey(this.#deps, keyId);
+  }
+
+  /** Disables an agent (every replica closes its sockets), or enables it again. */
+  setAgentDisabled(agentId: number, disabled: boolean) {
+    return setAgentDisabled(this.#deps, agentId, disabled);
   }
 
   // ---- the server's own decisions ----

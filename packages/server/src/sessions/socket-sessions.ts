@@ -23,11 +23,17 @@ import {
   type SignalDraft,
 } from './core.js';
 import { toSessionResource, toSignalResource } from './resources.js';
+import { standingOf, type Credential, type Standing } from './standing.js';
 
-/** A websocket the ticket and the store agree may open. */
+/** A websocket the ticket and the store agree may open, and the key its ticket came through. */
 export type Admission =
-  | { readonly kind: 'session'; readonly actor: Actor; readonly sessionId: number }
-  | { readonly kind: 'watch'; readonly actor: AgentActor };
+  | {
+      readonly kind: 'session';
+      readonly actor: Actor;
+      readonly credential: Credential;
+      readonly sessionId: number;
+    }
+  | { readonly kind: 'watch'; readonly actor: AgentActor; readonly credential: Credential };
 
 /** An admitted session socket. */
 export type SessionAdmission = Extract<Admission, { kind: 'session' }>;
@@ -61,28 +67,27 @@ export class SocketSessions {
 
   /**
    * Whether a websocket may open, with the same answers as HTTP: 401 for a missing, forged or
-   * expired ticket; 403 for a ticket for another socket, or a principal that may no longer act;
-   * 404 for what the principal cannot see; 409 for an agent whose session is not claimed.
+   * expired ticket, or one whose key was revoked since; 403 for a ticket for another socket, or
+   * a disabled agent; 404 for what the principal cannot see; 409 for an agent whose session is
+   * not claimed.
    */
   async admit(
     target: SocketTarget,
     token: string | null,
   ): Promise<Result<Admission, Unauthenticated | Forbidden | NotFound | NotClaimed>> {
-    const { store, clock } = this.#deps;
+    const { clock } = this.#deps;
     if (!token) return unauthenticated('A websocket ticket is required (?ticket=).');
     const claims = this.#deps.tickets.verify(token, clock());
     if (claims === 'expired') return unauthenticated('This websocket ticket has expired.');
     if (typeof claims === 'string') return unauthenticated('Invalid websocket ticket.');
 
+    const credential = { keyId: claims.keyId };
+
     if (target.kind === 'watch') {
       if (claims.kind !== 'watch') return forbidden('This ticket is not for a watch socket.');
-      const agent = await store.identity.findAgent(claims.agentId);
-      if (!agent || agent.team_id !== claims.teamId) return unauthenticated();
-      if (agent.disabled_at !== null) return forbidden('This agent is disabled.');
-      return ok({
-        kind: 'watch',
-        actor: { kind: 'agent', agentId: agent.id, teamId: agent.team_id },
-      });
+      const actor: AgentActor = { kind: 'agent', agentId: claims.agentId, teamId: claims.teamId };
+      const standing = await this.standing(actor, credential);
+      return standing.ok ? ok({ kind: 'watch', actor, credential }) : standing;
     }
 
     if (claims.kind !== 'session' || claims.sessionId !== target.sessionId) {
@@ -92,17 +97,22 @@ export class SocketSessions {
       claims.role === 'agent'
         ? { kind: 'agent', agentId: claims.principalId, teamId: claims.teamId }
         : { kind: 'person', personId: claims.principalId, teamId: claims.teamId };
+    const standing = await this.standing(actor, credential);
+    if (!standing.ok) return standing;
     const found = await findFor(this.#deps, actor, target.sessionId);
     if (!found.ok) return found;
     if (actor.kind === 'agent') {
-      const agent = await store.identity.findAgent(actor.agentId);
-      if (!agent || agent.disabled_at !== null) return forbidden('This agent is disabled.');
       const row = found.value;
       if (row.status === 'requested' || row.claimed_at === null) {
         return notClaimed(row.status, 'Claim this realtime session before connecting to it.');
       }
     }
-    return ok({ kind: 'session', actor, sessionId: target.sessionId });
+    return ok({ kind: 'session', actor, credential, sessionId: target.sessionId });
+  }
+
+  /** Whether the principal of an open socket may still act through its ticket's key. */
+  standing(actor: Actor, credential: Credential): Promise<Standing> {
+    return standingOf(this.#deps, actor, credential);
   }
 
   /**

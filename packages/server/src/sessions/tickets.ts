@@ -1,6 +1,9 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
-/** Who a ticket speaks for, and what it opens: one session's socket, or one agent's watch. */
+/**
+ * Who a ticket speaks for, what it opens (one session's socket, or one agent's watch), and the
+ * API key it was issued through: revoking that key refuses the ticket.
+ */
 export type TicketClaims =
   | {
       readonly kind: 'session';
@@ -9,15 +12,27 @@ export type TicketClaims =
       readonly principalId: number;
       readonly teamId: number;
       readonly sessionId: number;
+      readonly keyId: number;
     }
-  | { readonly kind: 'watch'; readonly agentId: number; readonly teamId: number };
+  | {
+      readonly kind: 'watch';
+      readonly agentId: number;
+      readonly teamId: number;
+      readonly keyId: number;
+    };
 
 export type VerifiedTicket = TicketClaims & { readonly expiresAt: number };
 
 export type TicketProblem = 'malformed' | 'bad_signature' | 'expired';
 
-const VERSION = 1;
-const CONTEXT = 'agentmc.realtime.ticket.v1';
+const VERSION = 2;
+const CONTEXT = 'agentmc.realtime.ticket.v2';
+/**
+ * A ticket is exactly its body, a dot and its signature, each in unpadded base64url; the
+ * signature is the 43 characters of a SHA-256 HMAC. Anything else (padding, stray or appended
+ * characters, a second dot) is not a ticket, even where a lenient decoder would read the same bytes.
+ */
+const TICKET_SHAPE = /^([A-Za-z0-9_-]{1,1900})\.([A-Za-z0-9_-]{43})$/;
 
 /**
  * Short-lived websocket tickets: the claims as base64url JSON, a dot, and an HMAC-SHA256 over
@@ -26,7 +41,7 @@ const CONTEXT = 'agentmc.realtime.ticket.v1';
  *
  * @example
  * const tickets = new TicketSigner({ secret: 'x'.repeat(32), ttlSeconds: 60 });
- * const { token } = tickets.issue({ kind: 'watch', agentId: 7, teamId: 1 }, now);
+ * const { token } = tickets.issue({ kind: 'watch', agentId: 7, teamId: 1, keyId: 3 }, now);
  * const verified = tickets.verify(token, now); // { kind: 'watch', agentId: 7, … } or a problem
  */
 export class TicketSigner {
@@ -47,12 +62,12 @@ export class TicketSigner {
   }
 
   verify(token: string, now: number): VerifiedTicket | TicketProblem {
-    const dot = token.indexOf('.');
-    if (dot <= 0 || token.length > 2_048) return 'malformed';
-    const body = token.slice(0, dot);
-    const given = Buffer.from(token.slice(dot + 1), 'base64url');
-    const expected = Buffer.from(this.#mac(body), 'base64url');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    const shape = TICKET_SHAPE.exec(token);
+    if (!shape) return 'malformed';
+    const [, body, signature] = shape as unknown as [string, string, string];
+    // The canonical text is compared, not decoded bytes: the last of 43 characters carries two
+    // unused bits, so four spellings would decode alike. Both are 43 ASCII bytes here.
+    if (!timingSafeEqual(Buffer.from(signature, 'ascii'), Buffer.from(this.#mac(body), 'ascii'))) {
       return 'bad_signature';
     }
     let parsed: unknown;
@@ -77,9 +92,15 @@ function toClaims(value: unknown): VerifiedTicket | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const v = value as Record<string, unknown>;
   const int = (x: unknown): x is number => Number.isSafeInteger(x);
-  if (v.v !== VERSION || !int(v.exp) || !int(v.teamId)) return undefined;
+  if (v.v !== VERSION || !int(v.exp) || !int(v.teamId) || !int(v.keyId)) return undefined;
   if (v.kind === 'watch' && int(v.agentId)) {
-    return { kind: 'watch', agentId: v.agentId, teamId: v.teamId, expiresAt: v.exp };
+    return {
+      kind: 'watch',
+      agentId: v.agentId,
+      teamId: v.teamId,
+      keyId: v.keyId,
+      expiresAt: v.exp,
+    };
   }
   if (
     v.kind === 'session' &&
@@ -93,6 +114,7 @@ function toClaims(value: unknown): VerifiedTicket | undefined {
       principalId: v.principalId,
       teamId: v.teamId,
       sessionId: v.sessionId,
+      keyId: v.keyId,
       expiresAt: v.exp,
     };
   }

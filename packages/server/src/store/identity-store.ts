@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { prepareQuery } from './compiled-query.js';
 import type { Database } from './schema.js';
-import type { IdentityStore } from './store.js';
+import type { IdentityStore, Principal } from './store.js';
 
 /** Teams, people, agents and keys over Kysely. */
 export function identityStore(db: Kysely<Database>): IdentityStore {
@@ -18,14 +18,18 @@ export function identityStore(db: Kysely<Database>): IdentityStore {
   return {
     async findPrincipalByKeyHash(keyHash) {
       const [row] = await principalByKeyHash.execute({ keyHash });
-      if (!row) return undefined;
-      return {
-        keyId: row.id,
-        teamId: row.team_id,
-        agentId: row.agent_id,
-        userId: row.user_id,
-        agentDisabled: row.disabled_at !== null && row.disabled_at !== undefined,
-      };
+      return row && toPrincipal(row);
+    },
+
+    async findPrincipalByKeyId(keyId) {
+      const row = await db
+        .selectFrom('api_keys as k')
+        .leftJoin('agents as a', 'a.id', 'k.agent_id')
+        .select(['k.id', 'k.team_id', 'k.agent_id', 'k.user_id', 'a.disabled_at'])
+        .where('k.id', '=', keyId)
+        .where('k.revoked_at', 'is', null)
+        .executeTakeFirst();
+      return row && toPrincipal(row);
     },
 
     createTeam: (input) =>
@@ -108,5 +112,21 @@ export function identityStore(db: Kysely<Database>): IdentityStore {
         .where('id', '=', input.keyId)
         .returningAll()
         .executeTakeFirst(),
+  };
+}
+
+function toPrincipal(row: {
+  id: number;
+  team_id: number;
+  agent_id: number | null;
+  user_id: number | null;
+  disabled_at: number | null | undefined;
+}): Principal {
+  return {
+    keyId: row.id,
+    teamId: row.team_id,
+    agentId: row.agent_id,
+    userId: row.user_id,
+    agentDisabled: row.disabled_at !== null && row.disabled_at !== undefined,
   };
 }

@@ -15,6 +15,8 @@ export interface Principal {
 /** Teams, people, agents and their API keys. */
 export interface IdentityStore {
   findPrincipalByKeyHash(keyHash: string): Promise<Principal | undefined>;
+  /** The principal behind a key that is not revoked; undefined for a revoked or unknown key. */
+  findPrincipalByKeyId(keyId: number): Promise<Principal | undefined>;
   createTeam(input: { name: string; now: number }): Promise<Team>;
   /** Undefined when the team does not exist. */
   createUser(input: { teamId: number; name: string; now: number }): Promise<User | undefined>;

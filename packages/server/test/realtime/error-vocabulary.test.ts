@@ -20,7 +20,7 @@ const tickets = new TicketSigner({ secret: TEST_TICKET_SECRET, ttlSeconds: 60 })
 function socketUrl(
   w: World,
   sessionId: number,
-  claims: { role: 'agent' | 'browser'; principalId: number; teamId: number },
+  claims: { role: 'agent' | 'browser'; principalId: number; teamId: number; keyId: number },
 ) {
   const { token } = tickets.issue({ kind: 'session', sessionId, ...claims }, w.clock());
   return `${w.server.baseUrl.replace(/^http/, 'ws')}/realtime/sessions/${sessionId}/socket?ticket=${encodeURIComponent(token)}`;
@@ -65,7 +65,12 @@ describe.each(await storeKinds())('the same failures over HTTP and websocket (%s
       {},
     );
     const ws = await refusal(
-      socketUrl(w, requested.id, { role: 'agent', principalId: other.id, teamId: w.team.id }),
+      socketUrl(w, requested.id, {
+        role: 'agent',
+        principalId: other.id,
+        teamId: w.team.id,
+        keyId: other.keyId,
+      }),
     );
     expect(http.status).toBe(403);
     expect(ws).toEqual({ status: http.status, body: http.body });
@@ -85,7 +90,12 @@ describe.each(await storeKinds())('the same failures over HTTP and websocket (%s
       stranger.key,
     );
     const ws = await refusal(
-      socketUrl(w, requested.id, { role: 'browser', principalId: stranger.id, teamId: team.id }),
+      socketUrl(w, requested.id, {
+        role: 'browser',
+        principalId: stranger.id,
+        teamId: team.id,
+        keyId: stranger.keyId,
+      }),
     );
     expect(http.status).toBe(404);
     expect(ws).toEqual({ status: http.status, body: http.body });
@@ -97,7 +107,12 @@ describe.each(await storeKinds())('the same failures over HTTP and websocket (%s
 
     const http = await w.bot('POST', `/agents/realtime/sessions/${requested.id}/socket`, {});
     const ws = await refusal(
-      socketUrl(w, requested.id, { role: 'agent', principalId: w.agent.id, teamId: w.team.id }),
+      socketUrl(w, requested.id, {
+        role: 'agent',
+        principalId: w.agent.id,
+        teamId: w.team.id,
+        keyId: w.agent.keyId,
+      }),
     );
     expect(http.status).toBe(409);
     expect(ws.status).toBe(409);

@@ -1,4 +1,4 @@
-import { TEST_TICKET_SECRET, TestSocket, expectRefused, storeKinds } from '@agentmc/testkit';
+import { TEST_TICKET_SECRET, TestSocket, expectRefused, send, storeKinds } from '@agentmc/testkit';
 import { describe, expect, it } from 'vitest';
 import { TicketSigner } from '../../src/index.js';
 import { claim, request, useWorld } from './harness.js';
@@ -59,6 +59,64 @@ describe.each(await storeKinds())('websocket tickets (%s)', (kind) => {
     await expectRefused(withTicket(socket.url, `${forged}.${mac}`), 401, 'auth.unauthenticated');
   });
 
+  it('refuses a signature with anything padded, appended or respelled (401)', async () => {
+    const w = world();
+    const { socket } = await request(w);
+    const mac = socket.token.slice(socket.token.indexOf('.') + 1);
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    // 43 characters carry 258 bits for 256: the last one's two low bits are unused, so a
+    // lenient decoder reads this other spelling as the same bytes.
+    const last = alphabet.indexOf(mac.at(-1)!);
+    const respelled = `${socket.token.slice(0, -1)}${alphabet[last ^ 1]}`;
+    expect(Buffer.from(respelled.split('.')[1]!, 'base64url')).toEqual(
+      Buffer.from(mac, 'base64url'),
+    );
+    for (const variant of [
+      `${socket.token}=`,
+      `${socket.token}!!`,
+      `${socket.token}A`,
+      `${socket.token}.`,
+      ` ${socket.token}`,
+      respelled,
+    ]) {
+      await expectRefused(withTicket(socket.url, variant), 401, 'auth.unauthenticated');
+    }
+    const exact = await TestSocket.open(socket.url);
+    await exact.next('ready');
+    await exact.close();
+  });
+
+  it('refuses a ticket whose key was revoked after it was issued (401), not another key’s', async () => {
+    const w = world();
+    const requested = await request(w);
+    const claimed = await claim(w, requested.id);
+    const watch = await w.bot('POST', '/agents/realtime/watch', {});
+    const second = await w.server.fixtures.agentKey(w.agent.id);
+    const otherWatch = await send(`${w.server.baseUrl}/agents/realtime/watch`, 'POST', {
+      key: second.key,
+      json: {},
+    });
+
+    await w.server.fixtures.revokeKey(w.user.keyId);
+    await w.server.fixtures.revokeKey(w.agent.keyId);
+    await expectRefused(requested.socket.url, 401, 'auth.unauthenticated');
+    await expectRefused(claimed.socket.url, 401, 'auth.unauthenticated');
+    await expectRefused(watch.body.data.url, 401, 'auth.unauthenticated');
+    // The agent's other key (another process of it) still opens what it was given.
+    const open = await TestSocket.watch(otherWatch.body.data.url);
+    await open.next('ready');
+    await open.close();
+  });
+
+  it('refuses a ticket of an agent disabled after it was issued (403)', async () => {
+    const w = world();
+    const claimed = await claim(w, (await request(w)).id);
+    const watch = await w.bot('POST', '/agents/realtime/watch', {});
+    await w.server.fixtures.disableAgent(w.agent.id);
+    await expectRefused(claimed.socket.url, 403, 'auth.forbidden');
+    await expectRefused(watch.body.data.url, 403, 'auth.forbidden');
+  });
+
   it('refuses the agent before its claim (409), and a watch ticket on a session (403)', async () => {
     const w = world();
     const requested = await request(w);
@@ -80,6 +138,7 @@ describe.each(await storeKinds())('websocket tickets (%s)', (kind) => {
         principalId: w.agent.id,
         teamId: w.team.id,
         sessionId: unclaimed.id,
+        keyId: w.agent.keyId,
       },
       w.clock(),
     );
@@ -101,6 +160,7 @@ describe.each(await storeKinds())('websocket tickets (%s)', (kind) => {
         principalId: teammate.id,
         teamId: w.team.id,
         sessionId: requested.id,
+        keyId: teammate.keyId,
       },
       w.clock(),
     );
