@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, defaultMaxSockets, loadConfig, thisMachine } from '../src/config.js';
 import { isPostgresUrl } from '../src/store/open-store.js';
 
 describe('the server’s configuration', () => {
@@ -46,6 +46,10 @@ describe('the server’s configuration', () => {
     ['SESSION_TTL_SECONDS', '86401'],
     ['LOG_LEVEL', 'loud'],
     ['DATABASE_SCHEMA', 'bad-name'],
+    ['REALTIME_MAX_SOCKETS', '0'],
+    ['REALTIME_MAX_SOCKETS_PER_PRINCIPAL', '0'],
+    ['REALTIME_ALLOWED_HOSTS', 'https://api.example.com/'],
+    ['REALTIME_ALLOWED_HOSTS', 'api.example.com, evil host'],
   ])('refuses %s=%s, naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
@@ -56,5 +60,42 @@ describe('the server’s configuration', () => {
     expect(isPostgresUrl('postgresql://u@h/db')).toBe(true);
     expect(isPostgresUrl('./data/agentmc.sqlite')).toBe(false);
     expect(isPostgresUrl('sqlite:./x.sqlite')).toBe(false);
+  });
+
+  it('limits sockets to 16 per principal, and per replica to what the machine holds', () => {
+    const machine = { openFileLimit: 1_024, totalMemoryBytes: 16 * 2 ** 30 };
+    expect(loadConfig({}, machine).realtime).toMatchObject({
+      maxSocketsPerPrincipal: 16,
+      maxSockets: 768,
+      allowedHosts: [],
+    });
+    expect(loadConfig({}).realtime.maxSockets).toBe(defaultMaxSockets(thisMachine()));
+    expect(
+      loadConfig({
+        REALTIME_MAX_SOCKETS: '5000',
+        REALTIME_MAX_SOCKETS_PER_PRINCIPAL: '4',
+        REALTIME_ALLOWED_HOSTS: ' API.example.com, ws.example.com:8443 ,',
+      }).realtime,
+    ).toMatchObject({
+      maxSockets: 5_000,
+      maxSocketsPerPrincipal: 4,
+      allowedHosts: ['api.example.com', 'ws.example.com:8443'],
+    });
+  });
+
+  it.each([
+    // A quarter of the descriptors, and at least 256, stay free for HTTP and the database …
+    [320, 16 * 2 ** 30, 64],
+    [1_024, 16 * 2 ** 30, 768],
+    [20_000, 16 * 2 ** 30, 15_000],
+    // … and a socket is given 128 KiB of the machine's memory.
+    [1_048_576, 2 ** 30, 8_192],
+    [100, 2 ** 30, 1],
+  ])('sizes the default socket limit: %i open files, %i bytes → %i', (files, memory, expected) => {
+    expect(defaultMaxSockets({ openFileLimit: files, totalMemoryBytes: memory })).toBe(expected);
+  });
+
+  it('reads the process’s open-files limit', () => {
+    expect(thisMachine().openFileLimit).toBeGreaterThan(0);
   });
 });

@@ -34,7 +34,7 @@ const kinds = await storeKinds();
 /** How long a revocation may take to close a socket on any replica. */
 const REVOKE_CLOSE_MS = 2_000;
 
-type AnySocket = TestSocket<ServerSessionFrame> | TestSocket<ServerWatchFrame>;
+type AnySocket = TestSocket<ServerSessionFrame | ServerWatchFrame>;
 
 /** When the socket closes (performance.now()), with its code. */
 function whenClosed(socket: AnySocket): Promise<{ code: number; at: number }> {
@@ -50,8 +50,7 @@ async function watchOf(w: World, key = w.agent.key) {
 
 /** Expects a socket to be told why (an `error` frame with `code`) and closed with 4003. */
 async function expectRevoked(socket: AnySocket, code: string): Promise<void> {
-  const error = (await socket.next('error' as never)) as { error: { code: string } };
-  expect(error.error.code).toBe(code);
+  expect((await socket.next('error')).error.code).toBe(code);
   expect((await socket.closed).code).toBe(SOCKET_CLOSE_CODES.accessRevoked);
 }
 

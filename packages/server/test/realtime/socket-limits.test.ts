@@ -57,12 +57,13 @@ describe.each(await storeKinds())('websocket limits (%s)', (kind) => {
       const w = world();
       const first = await claim(w, (await request(w)).id);
       const second = await claim(w, (await request(w)).id);
-      const open = [
+      const sessionSockets = [
         await TestSocket.open(first.socket.url),
         await TestSocket.open(second.socket.url),
-        await TestSocket.watch(await watchUrl(w)),
       ];
-      for (const socket of open) await socket.next('ready');
+      for (const socket of sessionSockets) await socket.next('ready');
+      const watch = await TestSocket.watch(await watchUrl(w));
+      await watch.next('ready');
 
       // A fourth, of either kind, through any key of the agent, is refused.
       const refused = await upgrade(await watchUrl(w));
@@ -79,11 +80,11 @@ describe.each(await storeKinds())('websocket limits (%s)', (kind) => {
       await browser.next('ready');
 
       // Closing one makes room for one.
-      await open[0]!.close();
+      await sessionSockets[0]!.close();
       const again = await TestSocket.open(first.socket.url);
       await again.next('ready');
       expect((await upgrade(first.socket.url)).status).toBe(429);
-      for (const socket of [...open, again, browser]) await socket.close();
+      for (const socket of [...sessionSockets, watch, again, browser]) await socket.close();
     });
 
     it('counts a person’s sockets too', async () => {
