@@ -98,16 +98,21 @@ export class RealtimeSocketServer {
     }
     const place = reserved.value;
     socket.once('close', () => place.release());
+    // A refused client that never hangs up must not keep its place.
+    const refuse = (failure: unknown) => {
+      place.release();
+      reject(socket, failure, this.#deps.logger);
+    };
     this.#deps.sessions
       .admit(target, url.searchParams.get(TICKET_QUERY_PARAM))
       .then((admitted) => {
-        if (!admitted.ok) return reject(socket, admitted, this.#deps.logger);
-        if (this.#closing) return reject(socket, unavailable(1), this.#deps.logger);
+        if (!admitted.ok) return refuse(admitted);
+        if (this.#closing) return refuse(unavailable(1));
         const assigned = place.assign(admitted.value);
-        if (!assigned.ok) return reject(socket, assigned, this.#deps.logger);
+        if (!assigned.ok) return refuse(assigned);
         this.#wss.handleUpgrade(req, socket, head, (ws) => this.#open(ws, admitted.value, place));
       })
-      .catch((error: unknown) => reject(socket, error, this.#deps.logger));
+      .catch(refuse);
   }
 
   /** Says goodbye to every socket (they reconnect elsewhere and resume), then stops. */

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
+import net from 'node:net';
 import {
   TestSocket,
   apiOf,
@@ -126,6 +127,39 @@ describe.each(await storeKinds())('websocket limits (%s)', (kind) => {
       const again = await TestSocket.watch(await watchUrl(w));
       await again.next('ready');
       for (const socket of [...sockets, again]) await socket.close();
+    });
+
+    it('gives a refused upgrade’s place back at once, even if its client never hangs up', async () => {
+      const w = world();
+      const { port } = new URL(w.server.origin);
+      const { pathname } = new URL(await watchUrl(w));
+      const lingering: net.Socket[] = [];
+      onTestFinished(() => {
+        for (const socket of lingering) socket.destroy();
+      });
+      for (let i = 0; i < 8; i++) {
+        const socket = net.connect(Number(port), '127.0.0.1');
+        lingering.push(socket);
+        const answered = new Promise<string>((resolve) =>
+          socket.once('data', (chunk: Buffer) => resolve(String(chunk))),
+        );
+        socket.write(
+          [
+            `GET ${pathname}?ticket=forged HTTP/1.1`,
+            `Host: 127.0.0.1:${port}`,
+            'Connection: Upgrade',
+            'Upgrade: websocket',
+            'Sec-WebSocket-Version: 13',
+            `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
+            '',
+            '',
+          ].join('\r\n'),
+        );
+        expect(await answered).toMatch(/^HTTP\/1\.1 401 /);
+      }
+      const watch = await TestSocket.watch(await watchUrl(w));
+      await watch.next('ready');
+      await watch.close();
     });
   });
 });
