@@ -39,24 +39,27 @@ export async function freePort(): Promise<number> {
  */
 export async function spawnServer(
   env: Record<string, string>,
-  options: SpawnOptions = {},
+  options: {
+    timeoutMs?: number;
+    nodeArgs?: readonly string[];
+    /** The process's limit on open files (`ulimit -n`), as a small machine would have it. */
+    openFileLimit?: number;
+  } = {},
 ): Promise<ServerProcess> {
+  const timeoutMs = options.timeoutMs ?? 20_000;
   const port = await freePort();
   // It migrates its database before it listens: no test schema is dropped meanwhile.
-  return migrating(env.DATABASE_URL ?? '', () => start(env, port, options));
-}
-
-export interface SpawnOptions {
-  readonly timeoutMs?: number;
-  readonly nodeArgs?: readonly string[];
-  /** The process's limit on open files (`ulimit -n`), as a small machine would have it. */
-  readonly openFileLimit?: number;
+  return migrating(env.DATABASE_URL ?? '', () =>
+    start(env, port, timeoutMs, options.nodeArgs, options.openFileLimit),
+  );
 }
 
 async function start(
   env: Record<string, string>,
   port: number,
-  { timeoutMs = 20_000, nodeArgs = [], openFileLimit }: SpawnOptions,
+  timeoutMs: number,
+  nodeArgs: readonly string[] = [],
+  openFileLimit?: number,
 ): Promise<ServerProcess> {
   const node = [process.execPath, ...nodeArgs, MAIN];
   // `exec` keeps the process id: stopping the shell's child is stopping the server.
