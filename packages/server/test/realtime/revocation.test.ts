@@ -124,21 +124,29 @@ describe.each(kinds)('revocation ends realtime access at once (%s)', (kind) => {
 describe.each(kinds)('revocation through the admin CLI while servers run (%s, process)', (kind) => {
   const world = useWorld(kind);
 
-  it('`key revoke` and `agent disable` close the sockets on every server within 2 s', async () => {
+  /** The test's server and a second one on its database, as two replicas. */
+  async function onTwoServers(test: (a: World, b: World) => Promise<void>): Promise<void> {
     const w = world();
     const other = await replicaOf(w.server, w.clock);
     try {
-      const b = worldOn(other, w.clock, w);
+      await test(w, worldOn(other, w.clock, w));
+    } finally {
+      await other.close();
+    }
+  }
+
+  it('`key revoke` closes the key’s sockets on every server within 2 s', () =>
+    onTwoServers(async (a, b) => {
       // The agent's session socket on A, its watch on B.
-      const { agent } = await connected(w);
+      const { agent } = await connected(a);
       const { watch } = await watchOf(b);
       const closes = [whenClosed(agent), whenClosed(watch)];
 
-      const revoked = await admin(w.server.database, [
+      const revoked = await admin(a.server.database, [
         'key',
         'revoke',
         '--id',
-        String(w.agent.keyId),
+        String(a.agent.keyId),
       ]);
       expect(revoked.stderr).toBe('');
       expect(revoked.code).toBe(0);
@@ -146,34 +154,36 @@ describe.each(kinds)('revocation through the admin CLI while servers run (%s, pr
         expect(closed.code).toBe(SOCKET_CLOSE_CODES.accessRevoked);
         expect(closed.at - revoked.exitedAt).toBeLessThan(REVOKE_CLOSE_MS);
       }
+    }));
 
-      // Another key of the agent: its watch on A, a session socket on B; then the agent goes.
-      const key = await w.server.fixtures.agentKey(w.agent.id);
-      const second = { ...w.agent, ...key };
-      const sessionId = (await request(w)).id;
+  it('`agent disable` closes the agent’s sockets through every key on every server within 2 s', () =>
+    onTwoServers(async (a, b) => {
+      // A second key of the agent: its watch on A, a session socket on B.
+      const second = { ...a.agent, ...(await a.server.fixtures.agentKey(a.agent.id)) };
+      const sessionId = (await request(a)).id;
       const claimed = await b.api.post(`/agents/realtime/sessions/${sessionId}/claim`, {
         key: second.key,
         json: {},
       });
       const onB = await TestSocket.open(claimed.body.data.socket.url);
       await onB.next('ready');
-      const { watch: onA } = await watchOf(w, second.key);
-      const more = [whenClosed(onA), whenClosed(onB)];
-      const disabled = await admin(w.server.database, [
+      const { watch: onA } = await watchOf(a, second.key);
+      const { watch: firstKey } = await watchOf(b);
+      const closes = [whenClosed(onA), whenClosed(onB), whenClosed(firstKey)];
+
+      const disabled = await admin(a.server.database, [
         'agent',
         'disable',
         '--id',
-        String(w.agent.id),
+        String(a.agent.id),
       ]);
+      expect(disabled.stderr).toBe('');
       expect(disabled.code).toBe(0);
-      for (const closed of await Promise.all(more)) {
+      for (const closed of await Promise.all(closes)) {
         expect(closed.code).toBe(SOCKET_CLOSE_CODES.accessRevoked);
         expect(closed.at - disabled.exitedAt).toBeLessThan(REVOKE_CLOSE_MS);
       }
-    } finally {
-      await other.close();
-    }
-  });
+    }));
 });
 
 /** Two replicas over one PostgreSQL schema, as behind a load balancer. */

@@ -120,7 +120,7 @@ describe.each(await storeKinds())('websocket limits (%s)', (kind) => {
         const started = performance.now();
         const listed = await w.api.get('/agents/realtime/sessions/requested', { key: w.agent.key });
         expect(listed.status).toBe(200);
-        expect(performance.now() - started).toBeLessThan(1_000);
+        expect(performance.now() - started).toBeLessThan(3_000);
       }
 
       await sockets[0]!.close();
@@ -172,7 +172,8 @@ describe('websocket limits by default (process)', () => {
     const { agent } = await worldOf(seed);
     const replica = await spawnServer(
       { DATABASE_URL: seed.databaseUrl, REALTIME_MAX_SOCKETS_PER_PRINCIPAL: '100000' },
-      { openFileLimit: 320 },
+      // A loaded machine starts a process slowly.
+      { openFileLimit: 320, timeoutMs: 40_000 },
     );
     onTestFinished(async () => {
       await replica.stop();
@@ -211,7 +212,7 @@ describe('websocket limits by default (process)', () => {
       const started = performance.now();
       const listed = await api.get('/agents/realtime/sessions/requested', { key: agent.key });
       expect(listed.status).toBe(200);
-      expect(performance.now() - started).toBeLessThan(1_000);
+      expect(performance.now() - started).toBeLessThan(3_000);
     }
-  });
+  }, 60_000);
 });
