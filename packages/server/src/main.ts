@@ -51,6 +51,8 @@ logger.info(
     url: `${running.origin}/api/v1`,
     store: store.dialect,
     database: redactUrl(config.databaseUrl),
+    max_sockets: config.realtime.maxSockets,
+    max_sockets_per_principal: config.realtime.maxSocketsPerPrincipal,
   },
   'AgentMC server listening',
 );
