@@ -3,10 +3,16 @@ import { z } from 'zod';
 import { ErrorEnvelope } from './errors.js';
 import { Id, boundedInt } from './primitives.js';
 import {
+  BrowserTokenEnvelope,
+  CreateBrowserTokenBody,
+  ListRealtimeSessionsQuery,
+  SessionPageEnvelope,
+  TeamAgentListEnvelope,
+} from './browser.js';
+import {
   ClaimedSessionEnvelope,
   CloseRealtimeSessionBody,
   EmptyBody,
-  ListRealtimeSessionsQuery,
   RealtimeTicketEnvelope,
   SessionWithSocketEnvelope,
 } from './realtime.js';
@@ -29,6 +35,11 @@ const c = initContract();
 export type RouteAuth = 'agent' | 'user';
 export interface RouteMetadata {
   readonly auth: RouteAuth;
+  /**
+   * Whether a browser token (not only a user API key) may call a person's route: true unless a
+   * route says otherwise. Minting a token takes the key itself.
+   */
+  readonly browserToken?: boolean;
 }
 
 /** The base path under which every route of {@link contract} is served. */
@@ -184,6 +195,26 @@ const agentRoutes = c.router(
  */
 const personRoutes = c.router(
   {
+    createRealtimeBrowserToken: {
+      method: 'POST',
+      path: '/realtime/tokens',
+      body: CreateBrowserTokenBody,
+      responses: {
+        201: BrowserTokenEnvelope.describe('Browser token minted.'),
+      },
+      metadata: { browserToken: false } satisfies Partial<RouteMetadata>,
+      summary:
+        'Mint a short-lived browser token for your user, for a web page (user API key only).',
+    },
+    listRealtimeAgents: {
+      method: 'GET',
+      path: '/realtime/agents',
+      responses: {
+        200: TeamAgentListEnvelope.describe('Your team’s agents, with their presence.'),
+      },
+      summary:
+        'List the agents of your team you can ask for a session, and whether each is online.',
+    },
     createRealtimeSession: {
       method: 'POST',
       path: '/realtime/sessions',
@@ -199,9 +230,9 @@ const personRoutes = c.router(
       path: '/realtime/sessions',
       query: ListRealtimeSessionsQuery,
       responses: {
-        200: SessionListEnvelope.describe('Your realtime sessions returned.'),
+        200: SessionPageEnvelope.describe('A page of your realtime sessions.'),
       },
-      summary: 'List the realtime sessions you requested, newest first.',
+      summary: 'List the realtime sessions you requested, newest first, a page at a time.',
     },
     getRealtimeSession: {
       method: 'GET',

@@ -3,6 +3,8 @@ export * from './session.js';
 export * from './signal.js';
 export * from './realtime.js';
 export * from './realtime-frames.js';
+export * from './browser.js';
+export * from './chat.js';
 export * from './errors.js';
 export * from './contract.js';
 export * from './openapi.js';

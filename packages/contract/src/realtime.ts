@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { Timestamp, boundedInt } from './primitives.js';
-import { AgentRealtimeSession, SessionStatus } from './session.js';
+import { Timestamp } from './primitives.js';
+import { AgentRealtimeSession, type SessionStatus } from './session.js';
 
 /**
  * Where to open a websocket, and the short-lived ticket that opens it. The ticket is signed by
@@ -62,12 +62,6 @@ export type CloseRealtimeSessionBody = z.infer<typeof CloseRealtimeSessionBody>;
 
 /** Body of a request for a ticket: `{}`, or none. */
 export const EmptyBody = z.object({}).passthrough();
-
-/** Query of listRealtimeSessions: an optional status to filter on, and how many to return. */
-export const ListRealtimeSessionsQuery = z.object({
-  status: SessionStatus.optional().describe('Only sessions in this status.'),
-  limit: boundedInt(1, 100, 20).describe('Maximum number of records to return.'),
-});
 
 /** Statuses a session never leaves. */
 export const ENDED_SESSION_STATUSES = ['closed', 'failed', 'expired'] as const;

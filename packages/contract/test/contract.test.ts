@@ -18,13 +18,18 @@ const ROUTES = {
   closeAgentRealtimeSession: { auth: 'agent', statuses: [200, 404, 409] },
   createAgentRealtimeSocket: { auth: 'agent', statuses: [200, 404, 409] },
   createAgentRealtimeWatch: { auth: 'agent', statuses: [200] },
+  createRealtimeBrowserToken: { auth: 'user', statuses: [201], browserToken: false },
+  listRealtimeAgents: { auth: 'user', statuses: [200] },
   createRealtimeSession: { auth: 'user', statuses: [201, 404] },
   listRealtimeSessions: { auth: 'user', statuses: [200] },
   getRealtimeSession: { auth: 'user', statuses: [200, 404] },
   listRealtimeSignals: { auth: 'user', statuses: [200, 404] },
   createRealtimeSignal: { auth: 'user', statuses: [200, 201, 404, 409] },
   closeRealtimeSession: { auth: 'user', statuses: [200, 404] },
-} as const satisfies Record<OperationId, { auth: RouteMetadata['auth']; statuses: number[] }>;
+} as const satisfies Record<
+  OperationId,
+  { auth: RouteMetadata['auth']; statuses: number[]; browserToken?: false }
+>;
 
 const routes = Object.entries(contract);
 const statusesOf = (route: { responses: object }) => Object.keys(route.responses).map(Number);
@@ -62,7 +67,8 @@ describe('the contract’s routes', () => {
   });
 
   it.each(routes)('%s asks for its principal in its metadata, strictly', (id, route) => {
-    expect(route.metadata).toEqual({ auth: ROUTES[id as OperationId].auth });
+    const { statuses: _statuses, ...metadata } = ROUTES[id as OperationId];
+    expect(route.metadata).toEqual(metadata);
     expect(route.strictStatusCodes).toBe(true);
   });
 
