@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { API_BASE_PATH, contract, createOpenApiDocument } from '@agentmc/contract';
 import { createExpressEndpoints } from '@ts-rest/express';
+import cors from 'cors';
 import express, { type Express } from 'express';
 import { DEFAULT_REALTIME_CONFIG, type RealtimeConfig, type ServerConfig } from './config.js';
 import { unavailable } from './errors/failures.js';
@@ -22,10 +23,11 @@ import type { Store } from './store/store.js';
 export type AppConfig = Pick<
   ServerConfig,
   'sessionTtlSeconds' | 'rateLimitPerMinute' | 'validateResponses' | 'bodyLimit'
-> & {
-  /** Realtime settings; each one left out takes its default. */
-  readonly realtime?: Partial<RealtimeConfig>;
-};
+> &
+  Partial<Pick<ServerConfig, 'corsOrigins' | 'webConsoleDir'>> & {
+    /** Realtime settings; each one left out takes its default. */
+    readonly realtime?: Partial<RealtimeConfig>;
+  };
 
 export interface AppDeps {
   readonly store: Store;
@@ -84,6 +86,20 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
   });
 
   const api = express.Router();
+  // Web pages of the configured origins may call the API; a preflight is answered here, before
+  // authentication (a browser sends none with it). Never `*`: the allowed origin is echoed.
+  if (config.corsOrigins && config.corsOrigins.length > 0) {
+    api.use(
+      cors({
+        origin: [...config.corsOrigins],
+        credentials: false,
+        methods: ['GET', 'POST'],
+        allowedHeaders: ['Authorization', 'Content-Type', 'X-Api-Key', 'Idempotency-Key', 'Accept'],
+        exposedHeaders: ['Retry-After', 'X-Request-Id'],
+        maxAge: 600,
+      }),
+    );
+  }
   api.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument);
   });
@@ -91,7 +107,7 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
     // Order matters: who is calling, then how often, then what they sent. An unauthenticated
     // caller never gets its body read.
     globalMiddleware: [
-      authenticate(store.identity),
+      authenticate(store.identity, clock),
       rateLimit(config.rateLimitPerMinute),
       // Every body is JSON, whatever its Content-Type says, so a text body cannot slip past
       // validation as "no body".
@@ -117,6 +133,8 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
       .catch(() => next(unavailable(UNAVAILABLE_RETRY_AFTER_SECONDS)));
   });
   app.use(API_BASE_PATH, api);
+  // The web console, when it is built: static files, `index.html` at `/`.
+  if (config.webConsoleDir) app.use(express.static(config.webConsoleDir, { index: 'index.html' }));
   app.use(notFound);
   app.use(errorMiddleware(logger, config.bodyLimit));
   return Object.assign(app, { sessions, realtime, sweeper });

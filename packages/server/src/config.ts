@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -41,6 +42,31 @@ export const ConfigSchema = z.object({
     .string()
     .regex(/^\d+(b|kb|mb)$/i)
     .default('64kb'),
+  /**
+   * Web origins whose pages may call the API (CORS), comma-separated, such as
+   * `https://app.example.com,http://localhost:5173`. Default: none.
+   */
+  CORS_ORIGINS: z
+    .string()
+    .transform((text) =>
+      text
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter((origin) => origin !== ''),
+    )
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(
+            /^https?:\/\/[^/\s*]+$/,
+            'Each origin must be scheme://host[:port], without a path or a wildcard.',
+          ),
+      ),
+    )
+    .default(''),
+  /** The web console's built files, served at `/` when they exist. */
+  WEB_CONSOLE_DIR: z.string().min(1).optional(),
   /**
    * Signs websocket tickets. Every replica behind one address needs the same secret; when unset,
    * each process makes up its own, which is fine for a single server.
@@ -84,6 +110,8 @@ export const ConfigSchema = z.object({
     )
     .pipe(z.array(z.string().regex(HOST_PATTERN, 'must be host names, optionally with :port')))
     .default(''),
+  /** How often each replica repeats which agents are online on it; its word lapses after 3×. */
+  REALTIME_PRESENCE_INTERVAL_SECONDS: intFromEnv(10, 1, 3_600),
 });
 
 export type ServerConfigInput = z.input<typeof ConfigSchema>;
@@ -106,6 +134,7 @@ export interface RealtimeConfig {
   readonly maxSockets: number;
   /** Lower-case `host` or `host:port` entries trusted in a `Host` header for socket URLs. */
   readonly allowedHosts: readonly string[];
+  readonly presenceIntervalSeconds: number;
 }
 
 export interface ServerConfig {
@@ -120,6 +149,10 @@ export interface ServerConfig {
   readonly validateResponses: boolean;
   readonly shutdownGraceSeconds: number;
   readonly bodyLimit: string;
+  /** Origins allowed to call the API from a web page; empty: no CORS at all. */
+  readonly corsOrigins: readonly string[];
+  /** Where the built web console is, if it is built. */
+  readonly webConsoleDir: string | undefined;
   readonly realtime: RealtimeConfig;
 }
 
@@ -160,6 +193,8 @@ export function loadConfig(
     validateResponses: c.VALIDATE_RESPONSES,
     shutdownGraceSeconds: c.SHUTDOWN_GRACE_SECONDS,
     bodyLimit: c.BODY_LIMIT,
+    corsOrigins: c.CORS_ORIGINS,
+    webConsoleDir: consoleDir(c.WEB_CONSOLE_DIR),
     realtime: {
       ticketSecret: c.REALTIME_TICKET_SECRET,
       ticketTtlSeconds: c.REALTIME_TICKET_TTL_SECONDS,
@@ -175,6 +210,7 @@ export function loadConfig(
       maxSocketsPerPrincipal: c.REALTIME_MAX_SOCKETS_PER_PRINCIPAL,
       maxSockets: c.REALTIME_MAX_SOCKETS ?? defaultMaxSockets(machine),
       allowedHosts: c.REALTIME_ALLOWED_HOSTS,
+      presenceIntervalSeconds: c.REALTIME_PRESENCE_INTERVAL_SECONDS,
     },
   };
 }
@@ -218,6 +254,14 @@ export function thisMachine(): Machine {
     // Not Linux: the common default.
   }
   return { openFileLimit, totalMemoryBytes: os.totalmem() };
+/**
+ * The console's files: the directory given, else `apps/web/dist` of this repository when it has
+ * been built (`pnpm start` builds it). Undefined: no console.
+ */
+function consoleDir(given: string | undefined): string | undefined {
+  if (given) return given;
+  const built = fileURLToPath(new URL('../../../apps/web/dist/', import.meta.url));
+  return existsSync(`${built}index.html`) ? built : undefined;
 }
 
 /** The realtime defaults, for an app created without a full configuration (tests). */

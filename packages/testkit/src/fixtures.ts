@@ -44,6 +44,8 @@ export interface Fixtures {
   disableAgent(agentId: number): Promise<void>;
   /** Revokes a key, as `pnpm admin key revoke` does. */
   revokeKey(keyId: number): Promise<void>;
+  /** Removes a person, as `pnpm admin user remove` does. */
+  removeUser(userId: number): Promise<void>;
 }
 
 /** Creates teams, people, agents, keys and sessions the way the admin CLI does. */
@@ -111,6 +113,10 @@ export function fixtures(store: Store, clock: Clock = systemClock): Fixtures {
     async revokeKey(keyId) {
       const revoked = await store.identity.revokeApiKey({ keyId, now: clock() });
       if (!revoked) throw new Error('fixture: key missing');
+    },
+    async removeUser(userId) {
+      const removed = await store.identity.removeUser({ userId, now: clock() });
+      if (!removed) throw new Error('fixture: user missing');
     },
   };
 }

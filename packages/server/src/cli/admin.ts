@@ -1,6 +1,12 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { Meta, SESSION_TTL_MAX_SECONDS, SESSION_TTL_MIN_SECONDS } from '@agentmc/contract';
+import {
+  BROWSER_TOKEN_MAX_TTL_SECONDS,
+  BROWSER_TOKEN_MIN_TTL_SECONDS,
+  Meta,
+  SESSION_TTL_MAX_SECONDS,
+  SESSION_TTL_MIN_SECONDS,
+} from '@agentmc/contract';
 import { generateApiKey } from '../lib/api-keys.js';
 import { formatTimestamp, systemClock, type Clock } from '../lib/clock.js';
 import type { Sessions } from '../sessions/sessions.js';
@@ -27,11 +33,15 @@ export const USAGE = `Usage: pnpm admin <command> [options]
 Commands (each prints JSON on stdout):
   team create --name NAME
   user create --team ID --name NAME
+  user remove --id ID                   the person's keys and browser tokens stop working
   agent create --team ID --name NAME
   agent disable --id ID
   agent enable --id ID
   key create --agent ID | --user ID     prints the key once: {"id": …, "key": "amc_…"}
   key revoke --id ID
+  token create --user ID [--ttl SECONDS]
+                                        a browser token (through the user's newest key) and
+                                        the web console's URL carrying it
   session request --agent ID [--user ID] [--ttl SECONDS] [--meta JSON]
   demo                                  a team, a user, an agent, their keys, and what to try
 
@@ -55,6 +65,12 @@ const id = (name: string) =>
     .int(`--${name} must be a positive integer`)
     .min(1, `--${name} must be a positive integer`)
     .max(Number.MAX_SAFE_INTEGER, `--${name} is too large`);
+const seconds = (flag: string, min: number, max: number) =>
+  z.coerce
+    .number({ invalid_type_error: `--${flag} must be a whole number of seconds` })
+    .int(`--${flag} must be a whole number of seconds`)
+    .min(min, `--${flag} must be at least ${min}`)
+    .max(max, `--${flag} must be at most ${max}`);
 const name = z.string().trim().min(1, '--name must not be empty').max(200, '--name is too long');
 
 /** Runs one admin command and returns what it prints, timestamps as the API writes them. */
@@ -79,6 +95,21 @@ async function dispatch(argv: readonly string[], ctx: AdminContext): Promise<unk
         (await store.createUser({ teamId: o.team, name: o.name, now: clock() })) ??
         missing('team', o.team)
       );
+    }
+    case 'user remove': {
+      const o = options(rest, { id: id('id') });
+      return (await store.removeUser({ userId: o.id, now: clock() })) ?? missing('user', o.id);
+    }
+    case 'token create': {
+      const o = options(rest, {
+        user: id('user'),
+        ttl: seconds(
+          'ttl',
+          BROWSER_TOKEN_MIN_TTL_SECONDS,
+          BROWSER_TOKEN_MAX_TTL_SECONDS,
+        ).optional(),
+      });
+      return createBrowserToken(ctx, o.user, o.ttl);
     }
     case 'agent create': {
       const o = options(rest, { team: id('team'), name });
@@ -116,18 +147,13 @@ async function dispatch(argv: readonly string[], ctx: AdminContext): Promise<unk
       const o = options(rest, {
         agent: id('agent'),
         user: id('user').optional(),
-        ttl: z.coerce
-          .number({ invalid_type_error: '--ttl must be a whole number of seconds' })
-          .int('--ttl must be a whole number of seconds')
-          .min(SESSION_TTL_MIN_SECONDS, `--ttl must be at least ${SESSION_TTL_MIN_SECONDS}`)
-          .max(SESSION_TTL_MAX_SECONDS, `--ttl must be at most ${SESSION_TTL_MAX_SECONDS}`)
-          .optional(),
+        ttl: seconds('ttl', SESSION_TTL_MIN_SECONDS, SESSION_TTL_MAX_SECONDS).optional(),
         meta: z.string().optional(),
       });
       return requestSession(ctx, o);
     }
     case 'demo':
-      return demo(store, clock(), ctx.baseUrl);
+      return demo(ctx, clock());
     default:
       throw new UsageError(command ? `Unknown command: ${command}\n\n${USAGE}` : USAGE);
   }
@@ -195,23 +221,54 @@ async function requestSession(
   return requested.value;
 }
 
-async function demo(store: IdentityStore, now: number, baseUrl: string) {
+/** A browser token for a person, and the web console's URL that signs in with it. */
+async function createBrowserToken(ctx: AdminContext, userId: number, ttlSeconds?: number) {
+  const minted = await ctx.sessions.people.mintTokenForUser(userId, ttlSeconds);
+  if (!minted.ok) {
+    throw new CommandError(
+      minted.code === 'resource.not_found' && minted.message === 'User not found.'
+        ? `user ${userId} not found`
+        : `user ${userId}: ${minted.message}`,
+    );
+  }
+  return {
+    ...minted.value,
+    user_id: userId,
+    console_url: consoleUrl(ctx.baseUrl, minted.value.token),
+  };
+}
+
+/**
+ * The console at the server's root, with the token in the URL's fragment: the browser keeps it
+ * to itself (never sent in a request or a Referer).
+ */
+function consoleUrl(baseUrl: string, token: string): string {
+  const root = baseUrl.replace(/\/api\/v1\/?$/, '');
+  return `${root}/#token=${encodeURIComponent(token)}`;
+}
+
+async function demo(ctx: AdminContext, now: number) {
+  const { identity: store, baseUrl } = ctx;
   const team = await store.createTeam({ name: 'Demo team', now });
   const user = (await store.createUser({ teamId: team.id, name: 'Demo person', now }))!;
   const agent = (await store.createAgent({ teamId: team.id, name: 'Demo agent', now }))!;
   const agentKey = await createKey(store, { agentId: agent.id }, now);
   const userKey = await createKey(store, { userId: user.id }, now);
+  const browser = await createBrowserToken(ctx, user.id);
   return {
     team,
     user,
     agent,
     agent_key: agentKey.key,
     user_key: userKey.key,
+    browser_token: browser.token,
+    console_url: browser.console_url,
     try: [
       `curl -s -X POST '${baseUrl}/realtime/sessions' -H 'X-Api-Key: ${userKey.key}' -H 'Content-Type: application/json' -d '{"agent_id": ${agent.id}, "meta": {"topic": "hello"}}'`,
       `curl -s '${baseUrl}/agents/realtime/sessions/requested?limit=20' -H 'X-Api-Key: ${agentKey.key}'`,
       `curl -s -X POST '${baseUrl}/agents/realtime/sessions/SESSION_ID/claim' -H 'X-Api-Key: ${agentKey.key}' -H 'Content-Type: application/json' -d '{}'`,
       `AGENTMC_API_KEY=${agentKey.key} pnpm agent`,
+      `open '${browser.console_url}'   # the web console (pnpm start serves it), as the demo person`,
     ],
   };
 }

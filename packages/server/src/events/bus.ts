@@ -30,6 +30,18 @@ export type RealtimeEvent =
    * through that key, or speaks for that agent, closes.
    */
   | { readonly kind: 'revoked'; readonly keyId: number | null; readonly agentId: number | null }
+  /**
+   * Which agents a replica holds watch sockets for: `online` came (or are still there),
+   * `offline` went. Its word lapses after `ttlSeconds`; `hello` asks the others to repeat theirs.
+   */
+  | {
+      readonly kind: 'presence';
+      readonly replica: string;
+      readonly online: readonly number[];
+      readonly offline: readonly number[];
+      readonly ttlSeconds: number;
+      readonly hello?: boolean;
+    }
   /** Events may have been missed (the listener reconnected): every socket re-reads. */
   | { readonly kind: 'resync' };
 

@@ -1,13 +1,16 @@
-import type { RouteMetadata } from '@agentmc/contract';
+import { BROWSER_TOKEN_PREFIX, type RouteMetadata } from '@agentmc/contract';
 import type { AppRoute } from '@ts-rest/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ForbiddenError, UnauthenticatedError } from '../errors/api-error.js';
 import { hashApiKey } from '../lib/api-keys.js';
+import type { Clock } from '../lib/clock.js';
 import type { AgentActor, PersonActor } from '../sessions/actor.js';
 import type { Credential } from '../sessions/standing.js';
 import type { IdentityStore, Principal } from '../store/store.js';
 
-/** The API key of a request: `X-Api-Key`, or `Authorization: Bearer <key>`. */
+/**
+ * The credential of a request: `X-Api-Key`, or `Authorization: Bearer <key or browser token>`.
+ */
 export function apiKeyOf(req: Request): string | undefined {
   const header = req.headers['x-api-key'];
   if (typeof header === 'string' && header.trim() !== '') return header.trim();
@@ -18,18 +21,23 @@ export function apiKeyOf(req: Request): string | undefined {
 
 /**
  * Authenticates every contract route before its input is validated, and enforces the principal
- * kind the contract's route metadata asks for.
+ * kind the contract's route metadata asks for. A browser token stands for its person on the
+ * person's routes only: never on an agent's, never to mint another token.
  */
-export function authenticate(identity: IdentityStore): RequestHandler {
+export function authenticate(identity: IdentityStore, clock: Clock): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    const key = apiKeyOf(req);
-    if (!key) return next(new UnauthenticatedError());
-    identity
-      .findPrincipalByKeyHash(hashApiKey(key))
+    const credential = apiKeyOf(req);
+    if (!credential) return next(new UnauthenticatedError());
+    const isToken = credential.startsWith(BROWSER_TOKEN_PREFIX);
+    const lookup = isToken
+      ? identity.findPrincipalByTokenHash({ tokenHash: hashApiKey(credential), now: clock() })
+      : identity.findPrincipalByKeyHash(hashApiKey(credential));
+    lookup
       .then((principal) => {
         if (!principal) throw new UnauthenticatedError();
         const route = (req as Request & { tsRestRoute?: AppRoute }).tsRestRoute;
-        const wanted = (route?.metadata as RouteMetadata | undefined)?.auth;
+        const metadata = route?.metadata as RouteMetadata | undefined;
+        const wanted = metadata?.auth;
         if (wanted === 'agent') {
           if (principal.agentId === null) {
             throw new ForbiddenError('This operation needs an agent API key.');
@@ -37,6 +45,9 @@ export function authenticate(identity: IdentityStore): RequestHandler {
           if (principal.agentDisabled) throw new ForbiddenError('This agent is disabled.');
         } else if (wanted === 'user' && principal.userId === null) {
           throw new ForbiddenError('This operation needs a user API key.');
+        }
+        if (isToken && metadata?.browserToken === false) {
+          throw new ForbiddenError('This operation needs a user API key, not a browser token.');
         }
         res.locals.principal = principal;
         next();
@@ -59,7 +70,7 @@ export function credentialOf(res: Response): Credential {
   return { keyId: principal.keyId };
 }
 
-/** The calling person (a `user` key), on a route whose metadata asks for one. */
+/** The calling person (a `user` key or a browser token), on a route that asks for one. */
 export function personOf(res: Response): PersonActor {
   const principal = res.locals.principal as Principal | undefined;
   if (!principal || principal.userId === null) throw new UnauthenticatedError();

@@ -113,6 +113,17 @@ export function createRoutes(
       }),
 
     // ---- the person's side ----
+    createRealtimeBrowserToken: async ({ body, res }) => {
+      personOf(res);
+      const minted = await sessions.people.mintToken(credentialOf(res), body.ttl_seconds);
+      return minted.ok ? { status: 201, body: { data: minted.value } } : failed(minted);
+    },
+
+    listRealtimeAgents: async ({ res }) => ({
+      status: 200,
+      body: { data: await sessions.people.agents(personOf(res)) },
+    }),
+
     createRealtimeSession: async ({ body, req, res }) => {
       const person = personOf(res);
       const requested = await sessions.request(person, {
@@ -130,10 +141,10 @@ export function createRoutes(
       return { status: 201, body: { data: { ...requested.value, socket } } };
     },
 
-    listRealtimeSessions: async ({ query, res }) => ({
-      status: 200,
-      body: { data: await sessions.listForPerson(personOf(res), query) },
-    }),
+    listRealtimeSessions: async ({ query, res }) => {
+      const page = await sessions.listForPerson(personOf(res), query);
+      return page.ok ? { status: 200, body: page.value } : failed(page);
+    },
 
     getRealtimeSession: async ({ params, req, res }) => {
       const person = personOf(res);

@@ -64,6 +64,7 @@ export class RealtimeSocketServer {
       for (const sockets of this.#watchers.values()) for (const s of sockets) s.peer.checkAlive();
     }, this.#deps.config.pingIntervalSeconds * 1000);
     this.#pingTimer.unref();
+    this.#deps.sessions.presence.start();
   }
 
   /** How many sockets are open, per kind. */
@@ -129,6 +130,7 @@ export class RealtimeSocketServer {
     await Promise.race([Promise.all(closed), grace]);
     for (const ws of this.#wss.clients) ws.terminate();
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
+    this.#deps.sessions.presence.stop();
   }
 
   #open(ws: WebSocket, admission: Admission, place: Place): void {
@@ -156,6 +158,9 @@ export class RealtimeSocketServer {
       });
       track(this.#watchers, admission.actor.agentId, socket);
       place.attach((failure) => socket.peer.revoke(failure));
+      const { agentId } = admission.actor;
+      sessions.presence.watchOpened(agentId);
+      socket.peer.onClose(() => sessions.presence.watchClosed(agentId));
     }
   }
 
@@ -192,6 +197,7 @@ export class RealtimeSocketServer {
       for (const sockets of this.#watchers.values()) for (const s of sockets) s.onEvent(event);
       return;
     }
+    if (event.kind === 'presence') return;
     if (event.kind === 'requested') {
       for (const s of this.#watchers.get(event.agentId) ?? []) s.onEvent(event);
       return;

@@ -39,6 +39,8 @@ export interface SessionsConfig {
   readonly ticketTtlSeconds: number;
   /** The websocket base clients are told to use; else where they reached us. */
   readonly publicUrl: string | undefined;
+  /** How often each replica repeats which agents it holds online. */
+  readonly presenceIntervalSeconds: number;
 }
 
 export interface SessionsDeps {

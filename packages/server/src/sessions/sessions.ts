@@ -42,6 +42,8 @@ import {
   type SessionsDeps,
   type SignalDraft,
 } from './core.js';
+import { People } from './people.js';
+import { Presence } from './presence.js';
 import { toSessionResource, toSignalResource } from './resources.js';
 import { SocketSessions } from './socket-sessions.js';
 import {
@@ -57,6 +59,25 @@ import { TicketSigner, type TicketClaims } from './tickets.js';
 export interface SignalsPage {
   readonly data: RealtimeSignal[];
   readonly session: AgentRealtimeSession;
+}
+
+/** A page of the person's sessions. */
+export interface SessionPage {
+  readonly data: AgentRealtimeSession[];
+  readonly next_cursor: string | null;
+}
+
+/** A page's cursor: where its last session stands in the newest-first order, opaque to clients. */
+function encodeCursor(row: { created_at: number; id: number }): string {
+  return Buffer.from(`${row.created_at}:${row.id}`, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: number; id: number } | null {
+  const match = /^(\d{1,15}):(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match || encodeCursor({ created_at: Number(match[1]), id: Number(match[2]) }) !== cursor) {
+    return null;
+  }
+  return { createdAt: Number(match[1]), id: Number(match[2]) };
 }
 
 /** How a side closes: as `closed` (default) or `failed`, and why. */
@@ -86,6 +107,8 @@ export type { SessionsConfig, SessionsDeps, SignalDraft } from './core.js';
 export class Sessions {
   /** The same rules as the websocket transport needs them: admission, connect, stream. */
   readonly sockets: SocketSessions;
+  /** Browser tokens and the team's agents with their presence. */
+  readonly people: People;
   readonly #deps: SessionsContext;
 
   constructor(deps: SessionsDeps) {
@@ -96,7 +119,15 @@ export class Sessions {
         ttlSeconds: deps.config.ticketTtlSeconds,
       }),
     };
-    this.sockets = new SocketSessions(this.#deps);
+    const presence = new Presence({
+      bus: deps.bus,
+      clock: deps.clock,
+      identity: deps.store.identity,
+      logger: deps.logger,
+      intervalSeconds: deps.config.presenceIntervalSeconds,
+    });
+    this.sockets = new SocketSessions(this.#deps, presence);
+    this.people = new People(this.#deps, presence);
   }
 
   /** The sessions layer's clock, in epoch seconds (tests move it). */
@@ -199,17 +230,30 @@ export class Sessions {
 
   // ---- reading ----
 
-  /** The person's own sessions, newest first. */
+  /**
+   * A page of the person's own sessions, newest first, and the cursor of the next page (null on
+   * the last). A cursor that is not one this server gave is a 422.
+   */
   async listForPerson(
     person: PersonActor,
-    query: { status?: SessionStatus | undefined; limit: number },
-  ): Promise<AgentRealtimeSession[]> {
+    query: { status?: SessionStatus | undefined; limit: number; cursor?: string | undefined },
+  ): Promise<Result<SessionPage, Invalid>> {
+    const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    if (before === null)
+      return invalid({ cursor: ['Must be a next_cursor from a previous page.'] });
+    // One more than asked says whether there is a next page.
     const rows = await this.#deps.store.sessions.listForUser({
       userId: person.personId,
       status: query.status,
-      limit: query.limit,
+      limit: query.limit + 1,
+      before,
     });
-    return rows.map(toSessionResource);
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    return ok({
+      data: page.map(toSessionResource),
+      next_cursor: rows.length > query.limit && last ? encodeCursor(last) : null,
+    });
   }
 
   /** One session the actor may see. */

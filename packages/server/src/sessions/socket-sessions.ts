@@ -22,6 +22,7 @@ import {
   type SessionsContext,
   type SignalDraft,
 } from './core.js';
+import type { Presence } from './presence.js';
 import { toSessionResource, toSignalResource } from './resources.js';
 import { standingOf, type Credential, type Standing } from './standing.js';
 
@@ -54,10 +55,13 @@ export interface StreamedSignal {
  * rules are those of {@link Sessions}, from the same shared functions.
  */
 export class SocketSessions {
+  /** Which agents are online: their watch sockets open and close here. */
+  readonly presence: Presence;
   readonly #deps: SessionsContext;
 
-  constructor(deps: SessionsContext) {
+  constructor(deps: SessionsContext, presence: Presence) {
     this.#deps = deps;
+    this.presence = presence;
   }
 
   /** The sessions layer's clock, in epoch seconds (tests move it). */

@@ -10,9 +10,28 @@ export function identityStore(db: Kysely<Database>): IdentityStore {
     db
       .selectFrom('api_keys as k')
       .leftJoin('agents as a', 'a.id', 'k.agent_id')
+      .leftJoin('users as u', 'u.id', 'k.user_id')
       .select(['k.id', 'k.team_id', 'k.agent_id', 'k.user_id', 'a.disabled_at'])
       .where('k.key_hash', '=', p.keyHash)
-      .where('k.revoked_at', 'is', null),
+      .where('k.revoked_at', 'is', null)
+      // A removed person's keys stop working (an agent's key has no user: nothing to check).
+      .where('u.removed_at', 'is', null),
+  );
+  // A browser token is good while it has not expired, the key it was minted through is not
+  // revoked and its person not removed: one statement decides all three, on every request.
+  const principalByTokenHash = prepareQuery(
+    db,
+    { tokenHash: 'string', now: 'number' },
+    (p: { tokenHash: string; now: number }) =>
+      db
+        .selectFrom('browser_tokens as t')
+        .innerJoin('api_keys as k', 'k.id', 't.key_id')
+        .innerJoin('users as u', 'u.id', 't.user_id')
+        .select(['t.id', 't.team_id', 't.user_id', 't.key_id'])
+        .where('t.token_hash', '=', p.tokenHash)
+        .where('t.expires_at', '>=', p.now)
+        .where('k.revoked_at', 'is', null)
+        .where('u.removed_at', 'is', null),
   );
 
   return {
@@ -25,11 +44,90 @@ export function identityStore(db: Kysely<Database>): IdentityStore {
       const row = await db
         .selectFrom('api_keys as k')
         .leftJoin('agents as a', 'a.id', 'k.agent_id')
+        .leftJoin('users as u', 'u.id', 'k.user_id')
         .select(['k.id', 'k.team_id', 'k.agent_id', 'k.user_id', 'a.disabled_at'])
         .where('k.id', '=', keyId)
         .where('k.revoked_at', 'is', null)
+        .where('u.removed_at', 'is', null)
         .executeTakeFirst();
       return row && toPrincipal(row);
+    },
+
+    async findPrincipalByTokenHash(input) {
+      const [row] = await principalByTokenHash.execute(input);
+      if (!row) return undefined;
+      return {
+        keyId: row.key_id,
+        teamId: row.team_id,
+        agentId: null,
+        userId: row.user_id,
+        agentDisabled: false,
+        browserTokenId: row.id,
+      };
+    },
+
+    // The token is minted only while its key is live and its person present: one statement.
+    createBrowserToken: (input) =>
+      db
+        .insertInto('browser_tokens')
+        .columns(['team_id', 'user_id', 'key_id', 'token_hash', 'expires_at', 'created_at'])
+        .expression((eb) =>
+          eb
+            .selectFrom('api_keys as k')
+            .innerJoin('users as u', 'u.id', 'k.user_id')
+            .select([
+              'k.team_id',
+              'k.user_id',
+              'k.id',
+              eb.val(input.tokenHash).as('token_hash'),
+              eb.val(input.expiresAt).as('expires_at'),
+              eb.val(input.now).as('created_at'),
+            ])
+            .where('k.id', '=', input.keyId)
+            .where('k.revoked_at', 'is', null)
+            .where('u.removed_at', 'is', null),
+        )
+        .returningAll()
+        .executeTakeFirst(),
+
+    latestUserKey: (userId) =>
+      db
+        .selectFrom('api_keys')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst(),
+
+    async pruneBrowserTokens(before) {
+      await db.deleteFrom('browser_tokens').where('expires_at', '<', before).execute();
+    },
+
+    removeUser: (input) =>
+      db
+        .updateTable('users')
+        .set({ removed_at: sql<number>`coalesce(${sql.ref('removed_at')}, ${input.now})` })
+        .where('id', '=', input.userId)
+        .returningAll()
+        .executeTakeFirst(),
+
+    listTeamAgents: (teamId) =>
+      db
+        .selectFrom('agents')
+        .selectAll()
+        .where('team_id', '=', teamId)
+        .where('disabled_at', 'is', null)
+        .orderBy('id')
+        .execute(),
+
+    async markAgentsSeen(input) {
+      if (input.agentIds.length === 0) return;
+      await db
+        .updateTable('agents')
+        .set({ last_seen_at: input.now })
+        .where('id', 'in', input.agentIds)
+        .execute();
     },
 
     createTeam: (input) =>
@@ -99,7 +197,9 @@ export function identityStore(db: Kysely<Database>): IdentityStore {
               eb.val(input.keyHash).as('key_hash'),
               eb.val(input.now).as('created_at'),
             ])
-            .where('id', '=', ownerId),
+            .where('id', '=', ownerId)
+            // A removed person gets no new key.
+            .$if(owner === 'users', (q) => q.where(sql.ref('removed_at'), 'is', null)),
         )
         .returningAll()
         .executeTakeFirst();

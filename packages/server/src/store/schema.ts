@@ -15,6 +15,8 @@ export interface UsersTable {
   team_id: number;
   name: string;
   created_at: EpochSeconds;
+  /** Set when the operator removed the person: their keys and tokens stop working. */
+  removed_at: EpochSeconds | null;
 }
 
 export interface AgentsTable {
@@ -23,6 +25,8 @@ export interface AgentsTable {
   name: string;
   disabled_at: EpochSeconds | null;
   created_at: EpochSeconds;
+  /** The last time the agent was seen with a watch socket open (null: never). */
+  last_seen_at: EpochSeconds | null;
 }
 
 export interface ApiKeysTable {
@@ -37,6 +41,18 @@ export interface ApiKeysTable {
   key_hash: string;
   created_at: EpochSeconds;
   revoked_at: EpochSeconds | null;
+}
+
+/** A short-lived browser token for one person: only its SHA-256 is stored. */
+export interface BrowserTokensTable {
+  id: Generated<number>;
+  team_id: number;
+  user_id: number;
+  /** The user key it was minted through: revoking the key ends the token. */
+  key_id: number;
+  token_hash: string;
+  expires_at: EpochSeconds;
+  created_at: EpochSeconds;
 }
 
 export interface RealtimeSessionsTable {
@@ -90,6 +106,7 @@ export interface Database {
   users: UsersTable;
   agents: AgentsTable;
   api_keys: ApiKeysTable;
+  browser_tokens: BrowserTokensTable;
   realtime_sessions: RealtimeSessionsTable;
   realtime_signals: RealtimeSignalsTable;
   realtime_events: RealtimeEventsTable;
@@ -100,6 +117,7 @@ export type NewSession = Insertable<RealtimeSessionsTable>;
 export type Team = Selectable<TeamsTable>;
 export type User = Selectable<UsersTable>;
 export type Agent = Selectable<AgentsTable>;
+export type BrowserTokenRow = Selectable<BrowserTokensTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type SignalRow = Selectable<RealtimeSignalsTable>;
 export type EventRow = Selectable<RealtimeEventsTable>;

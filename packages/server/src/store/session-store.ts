@@ -38,6 +38,16 @@ export function sessionStore(db: Kysely<Database>, dialect: SqlDialect): Session
         .selectAll()
         .where('requested_by_user_id', '=', input.userId);
       if (input.status !== undefined) select = select.where('status', '=', input.status);
+      const before = input.before;
+      if (before) {
+        // Strictly after the previous page's last row, in the same order: keyset paging.
+        select = select.where((eb) =>
+          eb.or([
+            eb('created_at', '<', before.createdAt),
+            eb.and([eb('created_at', '=', before.createdAt), eb('id', '<', before.id)]),
+          ]),
+        );
+      }
       return select
         .orderBy('created_at', 'desc')
         .orderBy('id', 'desc')

@@ -1,6 +1,15 @@
 import type { SessionStatus, SignalSender } from '@agentmc/contract';
 import type { SqlDialect } from './migrations/index.js';
-import type { Agent, ApiKeyRow, EventRow, SessionRow, SignalRow, Team, User } from './schema.js';
+import type {
+  Agent,
+  ApiKeyRow,
+  BrowserTokenRow,
+  EventRow,
+  SessionRow,
+  SignalRow,
+  Team,
+  User,
+} from './schema.js';
 
 /** The caller behind an API key, as the auth layer needs it. */
 export interface Principal {
@@ -10,6 +19,11 @@ export interface Principal {
   readonly userId: number | null;
   /** Set when the key is an agent's and that agent is disabled. */
   readonly agentDisabled: boolean;
+  /**
+   * Set when the caller came with a browser token rather than a key: the token's id. `keyId` is
+   * then the user key the token was minted through.
+   */
+  readonly browserTokenId?: number;
 }
 
 /** Teams, people, agents and their API keys. */
@@ -17,6 +31,28 @@ export interface IdentityStore {
   findPrincipalByKeyHash(keyHash: string): Promise<Principal | undefined>;
   /** The principal behind a key that is not revoked; undefined for a revoked or unknown key. */
   findPrincipalByKeyId(keyId: number): Promise<Principal | undefined>;
+  /** The person behind a live browser token (unexpired, key not revoked, person not removed). */
+  findPrincipalByTokenHash(input: {
+    tokenHash: string;
+    now: number;
+  }): Promise<Principal | undefined>;
+  /** Undefined when the key is revoked, not a user's, or its person removed. */
+  createBrowserToken(input: {
+    keyId: number;
+    tokenHash: string;
+    expiresAt: number;
+    now: number;
+  }): Promise<BrowserTokenRow | undefined>;
+  /** The person's newest live key, which the operator's tokens are minted through. */
+  latestUserKey(userId: number): Promise<ApiKeyRow | undefined>;
+  /** Forgets tokens that expired before an instant. */
+  pruneBrowserTokens(before: number): Promise<void>;
+  /** Marks a person removed: their keys and tokens stop working; their sessions stay. */
+  removeUser(input: { userId: number; now: number }): Promise<User | undefined>;
+  /** The team's agents that can be asked for a session (not disabled), by id. */
+  listTeamAgents(teamId: number): Promise<Agent[]>;
+  /** Notes that these agents were seen online now. */
+  markAgentsSeen(input: { agentIds: readonly number[]; now: number }): Promise<void>;
   createTeam(input: { name: string; now: number }): Promise<Team>;
   /** Undefined when the team does not exist. */
   createUser(input: { teamId: number; name: string; now: number }): Promise<User | undefined>;
@@ -106,6 +142,8 @@ export interface SessionStore {
     userId: number;
     status?: SessionStatus | undefined;
     limit: number;
+    /** Only sessions after this one in that order (the previous page's last). */
+    before?: { createdAt: number; id: number } | undefined;
   }): Promise<SessionRow[]>;
   /** Creates a requested session, or returns undefined when the agent is not in the team. */
   create(input: CreateSessionInput): Promise<SessionRow | undefined>;

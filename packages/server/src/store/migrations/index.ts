@@ -4,6 +4,7 @@ import type { SqlDialect } from './dialect.js';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-realtime-signals.js';
 import * as m0003 from './0003-realtime-events.js';
+import * as m0004 from './0004-browser-access.js';
 
 export type { SqlDialect } from './dialect.js';
 
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, VersionedMigration> = {
   '0001-initial': m0001,
   '0002-realtime-signals': m0002,
   '0003-realtime-events': m0003,
+  '0004-browser-access': m0004,
 };
 
 class StaticMigrationProvider implements MigrationProvider {
