@@ -3,8 +3,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   resolve: {
-    // Tests and the seeds' examples import "@agentmc/api" by name: run them against the source.
-    alias: { '@agentmc/api': fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+    // Tests and the seeds' examples import "@agentmc/api" by name: run them against the source (the Node.js entry).
+    alias: { '@agentmc/api': fileURLToPath(new URL('./src/node.ts', import.meta.url)) },
   },
   test: {
     include: ['test/**/*.test.ts'],

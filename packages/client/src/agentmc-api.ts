@@ -2,10 +2,24 @@ import { contract } from '@agentmc/contract';
 import { createApiClient, type ApiClient } from './api-client.js';
 import { DEFAULT_BASE_URL, readEnvDefaults } from './env.js';
 import { createOperations, type Operations } from './operations.js';
+import type { TokenSource } from './token-source.js';
 
 export interface AgentMCApiOptions {
   /** Sent as `X-Api-Key`. Default: `AGENTMC_API_KEY`. Without a key every operation is a 401. */
   readonly apiKey?: string | undefined;
+  /**
+   * For a web page: where browser tokens come from (`() => fetch('/my-backend/token')…`),
+   * called on first use and again before each token expires; sent as `Authorization: Bearer`.
+   * Takes the place of `apiKey`, which a page must never hold. The person's operations and
+   * their websocket tickets work with it; the agent's do not.
+   *
+   * @example
+   * const api = new AgentMCApi({
+   *   baseUrl: 'https://api.example.com/api/v1',
+   *   token: async () => (await fetch('/session/agentmc-token')).text(),
+   * });
+   */
+  readonly token?: TokenSource | undefined;
   /**
    * The API's base URL, up to and including `/api/v1`. Default: `AGENTMC_BASE_URL`, else
    * `http://localhost:3000/api/v1`.
@@ -53,7 +67,9 @@ export class AgentMCApi {
     this.baseUrl = (options.baseUrl ?? env.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
     this.client = createApiClient({
       baseUrl: this.baseUrl,
-      apiKey: options.apiKey ?? env.apiKey,
+      // A page's token source wins; a key from the environment is for programs, not pages.
+      apiKey: options.token ? undefined : (options.apiKey ?? env.apiKey),
+      token: options.token,
       fetch: options.fetch,
       timeoutMs: options.timeoutMs,
       validateResponse: options.validateResponse,

@@ -1,6 +1,7 @@
 import { contract, type Contract } from '@agentmc/contract';
 import { initClient, type ApiFetcher, type InitClientReturn } from '@ts-rest/core';
 import { createFetcher } from './fetcher.js';
+import { TokenCache, type TokenSource } from './token-source.js';
 
 /** Requests that get no complete response within this many milliseconds fail. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -8,8 +9,14 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 export interface ApiClientOptions {
   /** The API's base URL, up to and including `/api/v1`: `http://localhost:3000/api/v1`. */
   readonly baseUrl: string;
-  /** Sent as `X-Api-Key`. Without one, every operation answers 401. */
+  /** Sent as `X-Api-Key`. Without one (or a `token`), every operation answers 401. */
   readonly apiKey?: string | undefined;
+  /**
+   * A browser token source, for a web page: called for a token on first use and again before it
+   * expires; sent as `Authorization: Bearer`. Use it instead of `apiKey`, which a page must
+   * never hold.
+   */
+  readonly token?: TokenSource | undefined;
   /** A `fetch` to send requests with (a proxy agent, instrumentation); the global one otherwise. */
   readonly fetch?: typeof globalThis.fetch | undefined;
   /** Milliseconds before a request without a complete response fails; 0 waits forever. */
@@ -55,6 +62,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
     api: createFetcher({
       apiKey: options.apiKey,
+      tokens: options.token ? new TokenCache(options.token) : undefined,
       fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       validateResponse: options.validateResponse ?? false,

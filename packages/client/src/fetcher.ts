@@ -5,9 +5,12 @@ import {
   type ApiFetcherArgs,
 } from '@ts-rest/core';
 import { AgentMCNetworkError, AgentMCUnexpectedResponseError } from './errors.js';
+import type { TokenCache } from './token-source.js';
 
 export interface FetcherOptions {
   readonly apiKey: string | undefined;
+  /** A browser token source, sent as `Authorization: Bearer`; wins over `apiKey`. */
+  readonly tokens?: TokenCache | undefined;
   readonly fetch: typeof globalThis.fetch;
   /** 0 or undefined: no timeout. */
   readonly timeoutMs: number | undefined;
@@ -23,10 +26,11 @@ export function createFetcher(options: FetcherOptions): ApiFetcher {
   return async (args: ApiFetcherArgs) => {
     const { method, path: url } = args;
     const headers = new Headers(args.headers);
-    if (options.apiKey && !headers.has('x-api-key') && !headers.has('authorization')) {
-      headers.set('x-api-key', options.apiKey);
-    }
+    const { tokens } = options;
+    const ownCredential = headers.has('x-api-key') || headers.has('authorization');
+    if (options.apiKey && !tokens && !ownCredential) headers.set('x-api-key', options.apiKey);
     if (!headers.has('accept')) headers.set('accept', 'application/json');
+    const useToken = tokens !== undefined && !ownCredential;
 
     const callerSignal = args.fetchOptions?.signal ?? undefined;
     const timeoutSignal = options.timeoutMs ? AbortSignal.timeout(options.timeoutMs) : undefined;
@@ -40,17 +44,26 @@ export function createFetcher(options: FetcherOptions): ApiFetcher {
         { cause },
       );
 
-    let response: Response;
-    let text: string;
-    try {
-      response = await options.fetch(url, {
+    const send = async (token: string | undefined) => {
+      if (token !== undefined) headers.set('authorization', `Bearer ${token}`);
+      const answer = await options.fetch(url, {
         ...args.fetchOptions,
         method,
         headers,
         body: args.body ?? null,
         ...(signal ? { signal } : {}),
       });
-      text = await response.text();
+      return { answer, text: await answer.text() };
+    };
+
+    let response: Response;
+    let text: string;
+    try {
+      ({ answer: response, text } = await send(useToken ? await tokens.get() : undefined));
+      // A token refused before its time (revoked, or the clocks disagree): one fresh try.
+      if (useToken && response.status === 401) {
+        ({ answer: response, text } = await send(await tokens.refresh()));
+      }
     } catch (cause) {
       throw failure(cause);
     }

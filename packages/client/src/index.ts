@@ -8,13 +8,17 @@ export {
 } from './api-client.js';
 export { Backoff, sleep } from './backoff.js';
 export {
+  CHAT_AGENT_DELTA,
   CHAT_AGENT_DONE,
+  CHAT_MESSAGE_TYPES,
   CHAT_USER,
   ChatMessage,
   chatSignal,
   MESSAGE_SIGNAL_TYPE,
   readChatMessage,
-} from './chat.js';
+  type ChatMessageType,
+  type KnownChatMessageType,
+} from '@agentmc/contract';
 export { DEFAULT_BASE_URL } from './env.js';
 export {
   AgentMCClientError,
@@ -75,12 +79,16 @@ export {
 } from './realtime/watch-connection.js';
 export type { WebSocketConstructor, WebSocketLike } from './realtime/websocket.js';
 export { retryAfterMs } from './retry-after.js';
+export { TokenCache, type TokenSource } from './token-source.js';
+export { setDefaultWebSocket } from './realtime/websocket.js';
 export {
   isEndedStatus,
   SESSION_STATUS_SIGNAL_TYPE,
   SessionStatusSignalPayload,
 } from '@agentmc/contract';
 export type {
+  BrowserToken,
+  TeamAgent,
   AgentRealtimeSession,
   AgentRealtimeSessionWithSocket,
   ConflictDetails,

@@ -189,7 +189,7 @@ export class Link<Frame> {
     let Impl: WebSocketConstructor;
     try {
       ticket = await this.#ticket();
-      Impl = this.#options.WebSocket ?? (await defaultWebSocket());
+      Impl = this.#options.WebSocket ?? defaultWebSocket();
     } catch (error) {
       if (this.#isEnded()) return;
       if (isPermanent(error)) return void this.end({ reason: 'refused', error: asError(error) });

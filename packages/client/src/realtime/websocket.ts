@@ -27,21 +27,24 @@ export type WebSocketConstructor = new (url: string) => WebSocketLike;
 /** `WebSocket.OPEN`, the same number everywhere. */
 export const WEBSOCKET_OPEN = 1;
 
+let registered: WebSocketConstructor | undefined;
+
 /**
- * The WebSocket to use when the caller gave none: `ws` on Node.js (Node 20 has no stable global
- * WebSocket), the global one elsewhere. `ws` is loaded only here, on first use, so that a
- * browser bundle that passes its own WebSocket never needs it.
+ * Sets the WebSocket used when a connection is given none. The package's Node.js entry sets
+ * `ws` (Node 20 has no stable global WebSocket); the browser entry sets nothing, so that `ws`
+ * never reaches a browser bundle and the page's own `WebSocket` is used.
  */
-export async function defaultWebSocket(): Promise<WebSocketConstructor> {
-  if (typeof globalThis.process?.versions?.node === 'string') {
-    const ws = await import('ws');
-    return ws.WebSocket;
-  }
-  const global = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-  if (!global) {
+export function setDefaultWebSocket(impl: WebSocketConstructor): void {
+  registered = impl;
+}
+
+/** The WebSocket to use when the caller gave none: the one set, else the global one. */
+export function defaultWebSocket(): WebSocketConstructor {
+  const impl = registered ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+  if (!impl) {
     throw new Error('No WebSocket implementation found: pass one as the `WebSocket` option.');
   }
-  return global;
+  return impl;
 }
 
 /**
