@@ -1,4 +1,5 @@
 import {
+  CHAT_AGENT_DELTA,
   CHAT_AGENT_DONE,
   CHAT_USER,
   chatSignal,
@@ -47,19 +48,29 @@ export interface MessageHandler {
 }
 
 /**
- * The default: an echo chat. Each `chat.user` message is answered with a `chat.agent.done`
- * carrying the same content and naming the same `request_id`. The reply's idempotency key comes
- * from the message's signal id, so a message handled twice is still answered once.
+ * The default: an echo chat that streams, as AI chat UIs expect. Each `chat.user` message is
+ * answered piece by piece, a `chat.agent.delta` per word (with its `index`), then a
+ * `chat.agent.done` with the whole reply, all naming the same `request_id`. The idempotency keys
+ * come from the message's signal id, so a message handled twice is still answered once.
  */
 export const echoChat: MessageHandler = {
   async onMessage(signal, { send }) {
     const message = readChatMessage(signal);
     if (message?.type !== CHAT_USER) return;
+    const requestId = message.request_id ?? `signal-${signal.id}`;
+    const reply = message.payload.content;
+    const pieces = reply.match(/\S+\s*|\s+/g) ?? [];
+    for (const [index, piece] of pieces.entries()) {
+      await send(
+        chatSignal(CHAT_AGENT_DELTA, piece, {
+          requestId,
+          index,
+          idempotencyKey: `reply:${signal.id}:${index}`,
+        }),
+      );
+    }
     await send(
-      chatSignal(CHAT_AGENT_DONE, message.payload.content, {
-        requestId: message.request_id ?? `signal-${signal.id}`,
-        idempotencyKey: `reply:${signal.id}`,
-      }),
+      chatSignal(CHAT_AGENT_DONE, reply, { requestId, idempotencyKey: `reply:${signal.id}` }),
     );
   },
 };

@@ -120,6 +120,17 @@ describe.each(await storeKinds())('the sample agent on a realtime session (%s)',
     expect(all.map((s) => s.seq)).toEqual(all.map((_, i) => i + 1));
     expect(all.filter((s) => readChatMessage(s)?.type === 'chat.user')).toHaveLength(6);
     expect(all.filter((s) => readChatMessage(s)?.type === 'chat.agent.done')).toHaveLength(6);
+    // Each reply streamed first: one chat.agent.delta per word, in order, before its done.
+    const messages = all.flatMap((s) => {
+      const message = readChatMessage(s);
+      return message?.request_id === 'r-3' ? [message] : [];
+    });
+    expect(messages.map((m) => [m.type, m.payload])).toEqual([
+      ['chat.user', { content: 'question 3' }],
+      ['chat.agent.delta', { content: 'question ', index: 0 }],
+      ['chat.agent.delta', { content: '3', index: 1 }],
+      ['chat.agent.done', { content: 'question 3' }],
+    ]);
     expect(all.filter((s) => s.type === 'session.status').map((s) => s.payload as object)).toEqual([
       { status: 'claimed', reason: 'claimed' },
       { status: 'active', reason: 'agent_connected' },
