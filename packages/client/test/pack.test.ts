@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ensureBuilt, startTestServer, type TestServer } from '@agentmc/testkit';
+import { publint } from 'publint';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // What an app developer outside this repository gets: the packed tarballs of @agentmc/contract
@@ -46,6 +47,7 @@ export const isNetworkError = (e: unknown) => e instanceof AgentMCNetworkError;
 `;
 
 let workDir: string;
+let tarballs: string[] = [];
 let projectDir: string;
 let server: TestServer;
 
@@ -84,7 +86,7 @@ beforeAll(async () => {
   // runs beside them, so a fresh dist must not be rewritten under them.
   await ensureBuilt(contractDir, 'dist/index.js');
   await ensureBuilt(clientDir, 'dist/index.js');
-  const tarballs: string[] = [];
+  tarballs = [];
   for (const dir of [contractDir, clientDir]) {
     const before = new Set(fs.readdirSync(workDir));
     await sh('pnpm', ['pack', '--pack-destination', workDir, '--config.ignore-scripts=true'], dir);
@@ -154,14 +156,75 @@ describe('the packed tarballs in an empty project', () => {
         'utf8',
       );
       expect(manifest).not.toMatch(/workspace:|catalog:/);
-      const { exports } = JSON.parse(manifest) as { exports: Record<string, unknown> };
-      expect(exports['.']).toEqual({ types: './dist/index.d.ts', import: './dist/index.js' });
+      const parsed = JSON.parse(manifest) as {
+        exports: Record<string, unknown>;
+        dependencies: Record<string, string>;
+        peerDependencies: Record<string, string>;
+      };
+      // Browsers take the entry without ws; import and require (Node ≥ 20.19) the Node one.
+      expect(parsed.exports['.']).toEqual(
+        name === '@agentmc/api'
+          ? {
+              types: './dist/index.d.ts',
+              browser: './dist/index.js',
+              import: './dist/node.js',
+              default: './dist/node.js',
+            }
+          : {
+              types: './dist/index.d.ts',
+              browser: './dist/index.js',
+              import: './dist/index.js',
+              default: './dist/index.js',
+            },
+      );
+      // One zod and one @ts-rest/core for the app and both packages: peers, with ranges.
+      expect(parsed.peerDependencies).toEqual({ '@ts-rest/core': '^3.52.1', zod: '^3.25.0' });
+      expect(parsed.dependencies).not.toHaveProperty('zod');
+      expect(parsed.dependencies).not.toHaveProperty('@ts-rest/core');
+      expect(fs.existsSync(path.join(projectDir, 'node_modules', name, 'node_modules'))).toBe(
+        false,
+      );
     }
+    expect(fs.existsSync(path.join(projectDir, 'node_modules/zod/package.json'))).toBe(true);
     const api = JSON.parse(
       fs.readFileSync(path.join(projectDir, 'node_modules/@agentmc/api/package.json'), 'utf8'),
     ) as { dependencies: Record<string, string> };
     expect(api.dependencies['@agentmc/contract']).toMatch(/^\d+\.\d+\.\d+/);
   });
+
+  it('pass publint and are-the-types-wrong (ESM only: require works through Node ≥ 20.19)', async () => {
+    for (const tarball of tarballs) {
+      const { messages } = await publint({
+        pack: { tarball: fs.readFileSync(tarball).buffer as ArrayBuffer },
+        level: 'suggestion',
+      });
+      expect(messages, path.basename(tarball)).toEqual([]);
+      // CJSResolvesToESM: a CommonJS `require` gets the ESM build, which Node ≥ 20.19 loads.
+      await sh(
+        path.join(clientDir, 'node_modules/.bin/attw'),
+        [tarball, '--ignore-rules', 'cjs-resolves-to-esm', '--format', 'ascii'],
+        workDir,
+      );
+    }
+  }, 120_000);
+
+  it('load with require (CommonJS) and with import', async () => {
+    fs.writeFileSync(
+      path.join(projectDir, 'required.cjs'),
+      `const api = require('@agentmc/api');
+const contract = require('@agentmc/contract');
+console.log(typeof api.AgentMCApi, typeof api.connectPersonSession, Object.keys(contract.contract).length);`,
+    );
+    const required = await sh(process.execPath, ['required.cjs'], projectDir);
+    expect(required.stdout.trim()).toMatch(/^function function \d+$/);
+    fs.writeFileSync(
+      path.join(projectDir, 'imported.mjs'),
+      `import { AgentMCApi, chatSignal } from '@agentmc/api';
+console.log(typeof AgentMCApi, chatSignal('chat.user', 'hi').type);`,
+    );
+    const imported = await sh(process.execPath, ['imported.mjs'], projectDir);
+    expect(imported.stdout.trim()).toBe('function message');
+  }, 60_000);
 
   it('type-check the seeds’ SDK examples unchanged, and reject wrong calls (tsc, strict)', async () => {
     // One compile: the seeds must have no errors, and each @ts-expect-error in wrong-calls.ts

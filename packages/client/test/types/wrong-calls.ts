@@ -1,7 +1,7 @@
 // Calls that must not compile. Each `@ts-expect-error` names the error TypeScript has to report
 // on the line below it; test/type-safety.test.ts removes the directives and checks that exactly
 // those errors appear, so a directive cannot pass by swallowing some other mistake.
-import { AgentMCApi } from '@agentmc/api';
+import { AgentMCApi, chatSignal } from '@agentmc/api';
 
 const api = new AgentMCApi();
 
@@ -78,4 +78,14 @@ export async function wrongCalls() {
     // @ts-expect-error TS2322 status is a session status
     list.data.data[0]!.status = 'done';
   }
+
+  // A typo in a known chat message kind; an application's own kinds stay possible.
+  // @ts-expect-error TS2345 not a chat message kind
+  chatSignal('chat.agent.dnoe', 'Hello');
+  chatSignal('chat.agent.delta', 'Hel', { requestId: 'r-1', index: 0 });
+  chatSignal('weather.card', '18 °C');
+
+  // A browser token source gives strings.
+  // @ts-expect-error TS2322 a token is a string
+  new AgentMCApi({ token: () => Promise.resolve(42) });
 }
