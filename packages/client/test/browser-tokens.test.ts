@@ -47,8 +47,7 @@ describe.each(await storeKinds())('a page’s client with a browser token source
     await connection.next('ready');
     await connection.send(chatSignal('chat.user', 'hello', { requestId: 'r-1' }));
     await waitFor(() => expect(seen.map((s) => readChatMessage(s)?.type)).toContain('chat.user'));
-    connection.close();
-    await connection.closed;
+    await connection.close();
 
     expect(backend.minted).toHaveLength(1);
 

@@ -195,7 +195,7 @@ describe('the packed tarballs in an empty project', () => {
   it('pass publint and are-the-types-wrong (ESM only: require works through Node ≥ 20.19)', async () => {
     for (const tarball of tarballs) {
       const { messages } = await publint({
-        pack: { tarball: fs.readFileSync(tarball).buffer as ArrayBuffer },
+        pack: { tarball: new Uint8Array(fs.readFileSync(tarball)).buffer },
         level: 'suggestion',
       });
       expect(messages, path.basename(tarball)).toEqual([]);

@@ -36,6 +36,12 @@ export interface LinkOptions {
   readonly heartbeatMs?: number | undefined;
   /** A socket that is not open after this many ms is given up and tried again (default 10 000). */
   readonly connectTimeoutMs?: number | undefined;
+  /**
+   * Follow the browser's `offline` and `online` events (default: where they exist): drop the
+   * socket the moment the network goes, instead of waiting out the heartbeat, and try again at
+   * once when it comes back.
+   */
+  readonly followNetwork?: boolean | undefined;
   /** For tests: the randomness of the backoff's jitter. */
   readonly random?: (() => number) | undefined;
 }
@@ -100,6 +106,7 @@ export class Link<Frame> {
   #lastInbound = 0;
   #nonce = 0;
   #socketGone: (() => void) | undefined;
+  #unfollowNetwork: (() => void) | undefined;
 
   constructor(options: LinkOptions, hooks: LinkHooks<Frame>) {
     if (!options.socket && !options.refresh) {
@@ -119,6 +126,20 @@ export class Link<Frame> {
   }
 
   start(): void {
+    if (this.#options.followNetwork !== false) this.#unfollowNetwork = followNetwork(this);
+    void this.#connect();
+  }
+
+  /** The network went away (the browser says so): the socket cannot be trusted any more. */
+  offline(): void {
+    this.drop('the network went offline');
+  }
+
+  /** The network is back: a reconnect waiting out its backoff goes now. */
+  online(): void {
+    if (this.#state !== 'reconnecting' || this.#retryTimer === undefined) return;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
     void this.#connect();
   }
 
@@ -163,6 +184,7 @@ export class Link<Frame> {
   async end(end: ConnectionEnd): Promise<void> {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
+    this.#unfollowNetwork?.();
     clearTimeout(this.#retryTimer);
     clearInterval(this.#heartbeatTimer);
     const ws = this.#ws;
@@ -293,7 +315,10 @@ export class Link<Frame> {
     this.#state = 'reconnecting';
     this.#hooks.onReconnecting({ ...down, attempt: ++this.#attempt, delayMs });
     clearTimeout(this.#retryTimer);
-    this.#retryTimer = setTimeout(() => void this.#connect(), delayMs);
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      void this.#connect();
+    }, delayMs);
   }
 
   /** The current socket is no longer ours to read or to wait for. */
@@ -304,6 +329,27 @@ export class Link<Frame> {
     this.#socketGone?.();
     this.#socketGone = undefined;
   }
+}
+
+type EventTargetLike = {
+  addEventListener?: (type: string, listener: () => void) => void;
+  removeEventListener?: (type: string, listener: () => void) => void;
+};
+
+/** Tells a link of the browser's `offline` and `online` events; a no-op where there are none. */
+function followNetwork(link: { offline(): void; online(): void }): (() => void) | undefined {
+  const target = globalThis as EventTargetLike;
+  if (typeof target.addEventListener !== 'function' || !('navigator' in globalThis)) {
+    return undefined;
+  }
+  const offline = () => link.offline();
+  const online = () => link.online();
+  target.addEventListener('offline', offline);
+  target.addEventListener('online', online);
+  return () => {
+    target.removeEventListener?.('offline', offline);
+    target.removeEventListener?.('online', online);
+  };
 }
 
 function asError(error: unknown): Error {

@@ -98,7 +98,7 @@ export class Presence {
     const until = this.#deps.clock() + event.ttlSeconds;
     for (const id of event.online) {
       let replicas = this.#remote.get(id);
-      if (!replicas) this.#remote.set(id, (replicas = new Map()));
+      if (!replicas) this.#remote.set(id, (replicas = new Map<string, number>()));
       replicas.set(event.replica, until);
     }
     for (const id of event.offline) {
