@@ -166,12 +166,14 @@ describe.each(await storeKinds())('admin CLI (%s)', (kind) => {
       name: 'bot',
       disabled_at: null,
       created_at: expect.stringMatching(TIMESTAMP),
+      last_seen_at: null,
     });
     expect(user).toEqual({
       id: expect.any(Number),
       team_id: team.id,
       name: 'Ada',
       created_at: expect.stringMatching(TIMESTAMP),
+      removed_at: null,
     });
   });
 
