@@ -254,6 +254,8 @@ export function thisMachine(): Machine {
     // Not Linux: the common default.
   }
   return { openFileLimit, totalMemoryBytes: os.totalmem() };
+}
+
 /**
  * The console's files: the directory given, else `apps/web/dist` of this repository when it has
  * been built (`pnpm start` builds it). Undefined: no console.
