@@ -395,3 +395,48 @@ describe('SQLite locked by another process', () => {
     expect((await claim(first.id)).res.status).toBe(200);
   });
 });
+
+describe.runIf(kinds.includes('postgres'))('PostgreSQL not there when the server starts', () => {
+  let database: TestDatabase;
+  let proxy: FaultProxy;
+  let server: ServerProcess | undefined;
+
+  afterAll(async () => {
+    await server?.stop();
+    await proxy?.close();
+    await database?.drop();
+  });
+
+  it('waits for it, migrates once it answers, and serves', async () => {
+    database = testDatabase('postgres');
+    proxy = await startFaultProxy(PG_TEST_URL);
+    proxy.refuse();
+    const starting = spawnServer(
+      { DATABASE_URL: proxy.url, DATABASE_SCHEMA: database.schema!, LOG_LEVEL: 'silent' },
+      { lockUrl: PG_TEST_URL, timeoutMs: 60_000 },
+    );
+    // It keeps trying instead of exiting.
+    await vi.waitFor(() => expect(proxy.refused).toBeGreaterThanOrEqual(3), {
+      timeout: 20_000,
+      interval: 50,
+    });
+    proxy.restore();
+    server = await starting;
+    expect((await fetch(`${server.origin}/readyz`)).status).toBe(200);
+    const store = await openStore({ databaseUrl: PG_TEST_URL, schema: database.schema! });
+    try {
+      const make = fixtures(store);
+      const team = await make.team();
+      const agent = await make.agent(team.id);
+      const session = await make.session({ agentId: agent.id });
+      const res = await fetch(`${server.baseUrl}/agents/realtime/sessions/${session.id}/claim`, {
+        method: 'POST',
+        headers: { 'X-Api-Key': agent.key, 'Content-Type': 'application/json' },
+        body: '{}',
+      });
+      expect(res.status).toBe(200);
+    } finally {
+      await store.close();
+    }
+  }, 90_000);
+});

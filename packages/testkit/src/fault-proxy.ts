@@ -7,6 +7,8 @@ export interface FaultProxy {
   readonly port: number;
   /** Connections open through the proxy now. */
   readonly connections: number;
+  /** Connections reset on arrival so far, while refusing. */
+  readonly refused: number;
   /**
    * Cuts every open connection with a TCP reset (the peer sees ECONNRESET), as a crashed
    * server or a middlebox that lost its state would. New connections pass as before.
@@ -57,6 +59,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const targetHost = targetUrl.hostname;
   const pairs = new Set<Pair>();
   let mode: Mode = 'pass';
+  let refused = 0;
 
   const connectUpstream = (pair: Pair) => {
     const upstream = net.connect(targetPort, targetHost);
@@ -82,6 +85,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const server = net.createServer((client) => {
     client.on('error', () => undefined);
     if (mode === 'refuse') {
+      refused++;
       client.resetAndDestroy();
       return;
     }
@@ -108,6 +112,9 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     port,
     get connections() {
       return pairs.size;
+    },
+    get refused() {
+      return refused;
     },
     reset() {
       for (const pair of [...pairs]) cut(pair);
