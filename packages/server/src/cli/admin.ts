@@ -1,6 +1,11 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { Meta, SESSION_TTL_MAX_SECONDS, SESSION_TTL_MIN_SECONDS } from '@agentmc/contract';
+import {
+  Meta,
+  SESSION_TTL_MAX_SECONDS,
+  SESSION_TTL_MIN_SECONDS,
+  unstorableText,
+} from '@agentmc/contract';
 import { generateApiKey } from '../lib/api-keys.js';
 import { formatTimestamp, systemClock, type Clock } from '../lib/clock.js';
 import type { Sessions } from '../sessions/sessions.js';
@@ -55,7 +60,12 @@ const id = (name: string) =>
     .int(`--${name} must be a positive integer`)
     .min(1, `--${name} must be a positive integer`)
     .max(Number.MAX_SAFE_INTEGER, `--${name} is too large`);
-const name = z.string().trim().min(1, '--name must not be empty').max(200, '--name is too long');
+const name = z
+  .string()
+  .trim()
+  .min(1, '--name must not be empty')
+  .max(200, '--name is too long')
+  .refine((text) => !unstorableText(text), '--name must be Unicode text without NUL characters');
 
 /** Runs one admin command and returns what it prints, timestamps as the API writes them. */
 export async function runAdmin(argv: readonly string[], ctx: AdminContext): Promise<unknown> {
@@ -223,8 +233,15 @@ function parseMeta(text: string): Record<string, unknown> {
   } catch {
     throw new UsageError('--meta must be JSON, for example --meta \'{"topic":"billing"}\'');
   }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new UsageError('--meta must be a JSON object');
+  }
   const parsed = Meta.safeParse(value);
-  if (!parsed.success || Array.isArray(value)) throw new UsageError('--meta must be a JSON object');
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const at = issue.path.length > 0 ? ` (at ${issue.path.join('.')})` : '';
+    throw new UsageError(`--meta: ${issue.message}${at}`);
+  }
   return parsed.data;
 }
 
