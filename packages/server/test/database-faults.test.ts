@@ -16,7 +16,8 @@ import {
 } from '@agentmc/testkit';
 import SqliteDatabase from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { openStore } from '../src/index.js';
+import { pino } from 'pino';
+import { PgBus, openStore, type RealtimeEvent } from '../src/index.js';
 
 /** The bound of the issue: a dead database is answered within this long. */
 const ANSWER_WITHIN_MS = 10_000;
@@ -439,4 +440,44 @@ describe.runIf(kinds.includes('postgres'))('PostgreSQL not there when the server
       await store.close();
     }
   }, 90_000);
+});
+
+describe.runIf(kinds.includes('postgres'))('the LISTEN/NOTIFY bus behind a black hole', () => {
+  it('finds its silent listening connection, listens anew once the database answers, and has sockets re-read', async () => {
+    // A channel of its own: the schema's name makes it, nothing is created.
+    const { schema } = testDatabase('postgres');
+    const proxy = await startFaultProxy(PG_TEST_URL);
+    const warnings: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) });
+    const listener = new PgBus({
+      connectionString: proxy.url,
+      schema,
+      logger,
+      healthCheckMs: 200,
+      queryTimeoutMs: 500,
+    });
+    const publisher = new PgBus({ connectionString: PG_TEST_URL, schema, logger });
+    const heard: RealtimeEvent[] = [];
+    listener.subscribe((event) => void heard.push(event));
+    await listener.start();
+    try {
+      publisher.publish({ kind: 'session', sessionId: 1 });
+      await vi.waitFor(() => expect(heard).toContainEqual({ kind: 'session', sessionId: 1 }));
+      proxy.blackhole();
+      // No error comes from a silent connection: the health check's unanswered query finds it.
+      await vi.waitFor(() => expect(warnings.join('')).toMatch(/listener lost/), {
+        timeout: 10_000,
+      });
+      proxy.restore();
+      await vi.waitFor(() => expect(heard).toContainEqual({ kind: 'resync' }), {
+        timeout: 15_000,
+      });
+      publisher.publish({ kind: 'session', sessionId: 2 });
+      await vi.waitFor(() => expect(heard).toContainEqual({ kind: 'session', sessionId: 2 }));
+    } finally {
+      await listener.close();
+      await publisher.close();
+      await proxy.close();
+    }
+  }, 60_000);
 });

@@ -7,7 +7,7 @@ import { deliver, type RealtimeBus, type RealtimeEvent, type RealtimeEventHandle
 const MAX_NOTIFY_BYTES = 7_500;
 const RECONNECT_MIN_MS = 200;
 const RECONNECT_MAX_MS = 5_000;
-/** Every query of the bus, and the listener's health check, fail past this. */
+/** Every query of the bus, and every connection attempt, fail past this. */
 const QUERY_TIMEOUT_MS = 5_000;
 /**
  * How often the listening connection proves it is alive. A connection that went silent (a
@@ -23,6 +23,10 @@ export interface PgBusOptions {
   /** The store's schema: replicas of one schema share a channel, other schemas never hear it. */
   readonly schema?: string | undefined;
   readonly logger: Logger;
+  /** Every query of the bus fails past this (default 5 s). */
+  readonly queryTimeoutMs?: number;
+  /** How often the listening connection proves it is alive (default 10 s). */
+  readonly healthCheckMs?: number;
 }
 
 /**
@@ -51,11 +55,11 @@ export class PgBus implements RealtimeBus {
     this.#publisher = new pg.Pool({
       connectionString: options.connectionString,
       max: 2,
-      connectionTimeoutMillis: 5_000,
+      connectionTimeoutMillis: options.queryTimeoutMs ?? QUERY_TIMEOUT_MS,
       idleTimeoutMillis: 30_000,
       keepAlive: true,
       // pool.query hands a timed-out connection back as failed: the pool drops it.
-      query_timeout: QUERY_TIMEOUT_MS,
+      query_timeout: options.queryTimeoutMs ?? QUERY_TIMEOUT_MS,
     });
     this.#publisher.on('error', (error) =>
       options.logger.warn({ err: error }, 'realtime bus: publisher connection lost'),
@@ -67,7 +71,10 @@ export class PgBus implements RealtimeBus {
    * fails: a database that is not there yet is retried with backoff, as after a drop.
    */
   async start(): Promise<void> {
-    this.#healthTimer = setInterval(() => this.#checkHealth(), HEALTH_CHECK_MS);
+    this.#healthTimer = setInterval(
+      () => this.#checkHealth(),
+      this.#options.healthCheckMs ?? HEALTH_CHECK_MS,
+    );
     this.#healthTimer.unref();
     try {
       await this.#connect();
@@ -108,8 +115,8 @@ export class PgBus implements RealtimeBus {
   async #connect(): Promise<void> {
     const client = new pg.Client({
       connectionString: this.#options.connectionString,
-      connectionTimeoutMillis: 5_000,
-      query_timeout: QUERY_TIMEOUT_MS,
+      connectionTimeoutMillis: this.#options.queryTimeoutMs ?? QUERY_TIMEOUT_MS,
+      query_timeout: this.#options.queryTimeoutMs ?? QUERY_TIMEOUT_MS,
       keepAlive: true,
       application_name: LISTENER_APPLICATION_NAME,
     });
