@@ -66,9 +66,9 @@ export function unstorableText(text: string): string | undefined {
 }
 
 /** A string schema that also refuses what {@link unstorableText} refuses. */
-export function storableText<S extends z.ZodTypeAny>(schema: S) {
-  return schema.superRefine((text: unknown, ctx) => {
-    const problem = typeof text === 'string' ? unstorableText(text) : undefined;
+export function storableText(schema: z.ZodString): z.ZodEffects<z.ZodString, string, string> {
+  return schema.superRefine((text, ctx) => {
+    const problem = unstorableText(text);
     if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
   });
 }
