@@ -147,9 +147,10 @@ function openPostgres(options: OpenStoreOptions): Opened {
   });
   // A connection that dies while idle (PostgreSQL restarted) is reported to the pool, which
   // replaces it. One that dies while Kysely holds it checked out has no pool listener: its
-  // 'error' event, unheard, would crash the process (ECONNRESET under write load). Every
-  // client gets a listener of its own for its whole life; its query fails by itself.
-  pool.on('error', report);
+  // 'error' event, unheard, would crash the process (ECONNRESET under write load). So every
+  // client gets a listener of its own for its whole life, which reports both cases once; its
+  // query fails by itself. The pool's own event only needs a listener so as not to throw.
+  pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', report));
   const dialect = new PostgresDialect({ pool });
   const db = new Kysely<Database>({ dialect });
