@@ -1,7 +1,7 @@
 import { initContract } from '@ts-rest/core';
 import { z } from 'zod';
 import { ErrorEnvelope } from './errors.js';
-import { Id, boundedInt } from './primitives.js';
+import { Id, boundedInt, storableText } from './primitives.js';
 import {
   BrowserTokenEnvelope,
   CreateBrowserTokenBody,
@@ -48,10 +48,11 @@ export const API_BASE_PATH = '/api/v1';
 /**
  * The failures every route can answer with, whatever it does, because middleware in front of
  * every route answers them: authentication (401), the kind of key or a disabled agent (403), the
- * body size (413), input validation (422), the rate limit (429) and the server itself (500, 503).
+ * body size (413), its encoding (415), input validation (422), the rate limit (429) and the server
+ * itself (500, 503).
  * Each route lists these through its router's `commonResponses`, and only its own failures itself.
  */
-export const CROSS_CUTTING_STATUSES = [401, 403, 413, 422, 429, 500, 503] as const;
+export const CROSS_CUTTING_STATUSES = [401, 403, 413, 415, 422, 429, 500, 503] as const;
 export type CrossCuttingStatus = (typeof CROSS_CUTTING_STATUSES)[number];
 
 /** The responses for {@link CROSS_CUTTING_STATUSES}: all the error envelope. */
@@ -61,6 +62,9 @@ const commonResponses = {
     'The key may not do this: wrong kind of key, disabled agent, or someone else’s session.',
   ),
   413: ErrorEnvelope.describe('The request body is too large.'),
+  415: ErrorEnvelope.describe(
+    'The request body is compressed or encoded (`Content-Encoding`) in a way the API does not accept.',
+  ),
   422: ErrorEnvelope.describe('Validation failed: see `details.fields`.'),
   429: ErrorEnvelope.describe('Too many requests: wait `Retry-After` seconds.'),
   500: ErrorEnvelope.describe('Internal server error.'),
@@ -85,11 +89,9 @@ export const SessionPathParams = z.object({
  * time: once its claim has won, repeating it answers 200 with the session instead of 409.
  */
 export const ClaimHeaders = z.object({
-  'idempotency-key': z
-    .string()
-    .min(1, 'Must not be empty.')
-    .max(200, 'Must be at most 200 characters.')
-    .optional(),
+  'idempotency-key': storableText(
+    z.string().min(1, 'Must not be empty.').max(200, 'Must be at most 200 characters.'),
+  ).optional(),
 });
 
 // The two routers below set what their routes share once: `c.router` merges the router's

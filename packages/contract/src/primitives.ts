@@ -44,6 +44,86 @@ export function boundedInt(min: number, max: number, fallback: number) {
   return integerParam(integer(min, max)).default(fallback);
 }
 
-/** Free-form JSON object set by whoever requested a session. */
-export const Meta = z.record(z.string(), z.unknown());
+/**
+ * How deeply JSON may nest where the API keeps it (`meta`, signal payloads): `{}` is one level,
+ * `{"a": []}` two. Deeper JSON is refused with 422 before anything walks it recursively.
+ */
+export const JSON_MAX_DEPTH = 32;
+
+// A UTF-16 high surrogate not followed by a low one, or a low one without a high one before it.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Why a string cannot be stored exactly on both stores, or undefined when it can. PostgreSQL
+ * refuses NUL in text and turns a lone surrogate into U+FFFD, so that `"\ud800"` and
+ * `"\udc00"` would become the same key: both are refused everywhere instead, on SQLite too.
+ */
+export function unstorableText(text: string): string | undefined {
+  if (text.includes('\u0000')) return 'Must not contain NUL characters (\\u0000).';
+  if (LONE_SURROGATE.test(text))
+    return 'Must be valid Unicode (no lone surrogate \\ud800-\\udfff).';
+  return undefined;
+}
+
+/** A string schema that also refuses what {@link unstorableText} refuses. */
+export function storableText(schema: z.ZodString): z.ZodEffects<z.ZodString, string, string> {
+  return schema.superRefine((text, ctx) => {
+    const problem = unstorableText(text);
+    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+  });
+}
+
+/**
+ * Adds an issue for the first place where a JSON value nests deeper than
+ * {@link JSON_MAX_DEPTH} or holds a string (key or value) that {@link unstorableText} refuses.
+ * Walks without recursion, so even a value nested thousands deep is refused, never a crash.
+ * Returns whether the value is fine.
+ */
+export function checkStorableJson(value: unknown, ctx: z.RefinementCtx): boolean {
+  const stack: { value: unknown; path: (string | number)[]; depth: number }[] = [
+    { value, path: [], depth: 1 },
+  ];
+  while (stack.length > 0) {
+    const item = stack.pop()!;
+    if (typeof item.value === 'string') {
+      const problem = unstorableText(item.value);
+      if (problem) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem, path: item.path });
+        return false;
+      }
+      continue;
+    }
+    if (typeof item.value !== 'object' || item.value === null) continue;
+    if (item.depth > JSON_MAX_DEPTH) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `Must nest at most ${JSON_MAX_DEPTH} levels deep.`,
+        path: item.path.slice(0, 1),
+      });
+      return false;
+    }
+    for (const [key, child] of Object.entries(item.value)) {
+      const problem = unstorableText(key);
+      if (problem) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `Keys: ${problem}`,
+          path: item.path,
+        });
+        return false;
+      }
+      const path = Array.isArray(item.value) ? Number(key) : key;
+      stack.push({ value: child, path: [...item.path, path], depth: item.depth + 1 });
+    }
+  }
+  return true;
+}
+
+/**
+ * Free-form JSON object set by whoever requested a session: at most {@link JSON_MAX_DEPTH}
+ * levels deep, its text storable exactly.
+ */
+export const Meta = z.record(z.string(), z.unknown()).superRefine((meta, ctx) => {
+  checkStorableJson(meta, ctx);
+});
 export type Meta = z.infer<typeof Meta>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Timestamp } from './primitives.js';
+import { Timestamp, storableText } from './primitives.js';
 import { AgentRealtimeSession, type SessionStatus } from './session.js';
 
 /**
@@ -51,11 +51,12 @@ export type CloseStatus = z.infer<typeof CloseStatus>;
 export const CloseRealtimeSessionBody = z
   .object({
     status: CloseStatus.optional(),
-    reason: z
-      .string({ invalid_type_error: 'Must be a string.' })
-      .min(1, 'Must not be empty.')
-      .max(200, 'Must be at most 200 characters.')
-      .optional(),
+    reason: storableText(
+      z
+        .string({ invalid_type_error: 'Must be a string.' })
+        .min(1, 'Must not be empty.')
+        .max(200, 'Must be at most 200 characters.'),
+    ).optional(),
   })
   .strict();
 export type CloseRealtimeSessionBody = z.infer<typeof CloseRealtimeSessionBody>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Timestamp, boundedInt } from './primitives.js';
+import { Timestamp, boundedInt, checkStorableJson, storableText } from './primitives.js';
 import { AgentRealtimeSession } from './session.js';
 
 /** Who wrote a signal: the session's agent, the person's browser, or the server itself. */
@@ -13,12 +13,16 @@ export const SIGNAL_PAYLOAD_MAX_BYTES = 32_768;
 
 const utf8 = new TextEncoder();
 
-/** A signal's payload: a JSON object, a JSON array, or null. */
+/**
+ * A signal's payload: a JSON object, a JSON array, or null; at most `JSON_MAX_DEPTH` levels
+ * deep (checked first: measuring the size serialises it, recursively), its text storable.
+ */
 export const SignalPayload = z
   .union([z.record(z.string(), z.unknown()), z.array(z.unknown()), z.null()], {
     errorMap: () => ({ message: 'Must be a JSON object, an array or null.' }),
   })
   .superRefine((payload, ctx) => {
+    if (!checkStorableJson(payload, ctx)) return;
     if (utf8.encode(JSON.stringify(payload)).length > SIGNAL_PAYLOAD_MAX_BYTES) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
@@ -39,10 +43,12 @@ export const SignalType = z
  * A sender's own name for one signal. Sending again with the same key returns the first signal
  * instead of writing a second one, so a sender that lost a reply can simply repeat itself.
  */
-export const IdempotencyKey = z
-  .string({ invalid_type_error: 'Must be a string.' })
-  .min(1, 'Must not be empty.')
-  .max(200, 'Must be at most 200 characters.');
+export const IdempotencyKey = storableText(
+  z
+    .string({ invalid_type_error: 'Must be a string.' })
+    .min(1, 'Must not be empty.')
+    .max(200, 'Must be at most 200 characters.'),
+);
 
 /**
  * One message of a realtime session. `seq` numbers the session's signals 1, 2, 3, … without

@@ -41,7 +41,7 @@ describe('the contract’s routes', () => {
   });
 
   it('names the cross-cutting statuses: 401, 403, 413, 422, 429, 500, 503', () => {
-    expect(CROSS_CUTTING_STATUSES).toEqual([401, 403, 413, 422, 429, 500, 503]);
+    expect(CROSS_CUTTING_STATUSES).toEqual([401, 403, 413, 415, 422, 429, 500, 503]);
   });
 
   it.each(routes)('%s lists every cross-cutting status, as the error envelope', (_, route) => {

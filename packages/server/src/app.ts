@@ -9,6 +9,7 @@ import { unavailable } from './errors/failures.js';
 import { UNAVAILABLE_RETRY_AFTER_SECONDS } from './errors/to-api-error.js';
 import { InProcessBus, type RealtimeBus } from './events/bus.js';
 import { authenticate } from './http/auth.js';
+import { answerClientError } from './http/client-error.js';
 import { errorMiddleware, notFound } from './http/error-middleware.js';
 import { rateLimit } from './http/rate-limit.js';
 import { requestLog } from './http/request-log.js';
@@ -110,8 +111,8 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
       authenticate(store.identity, clock),
       rateLimit(config.rateLimitPerMinute),
       // Every body is JSON, whatever its Content-Type says, so a text body cannot slip past
-      // validation as "no body".
-      express.json({ limit: config.bodyLimit, strict: true, type: () => true }),
+      // validation as "no body". Never compressed: any Content-Encoding is refused with 415.
+      express.json({ limit: config.bodyLimit, strict: true, type: () => true, inflate: false }),
     ],
     responseValidation: config.validateResponses,
     logInitialization: false,
@@ -157,6 +158,7 @@ export async function listen(
   options: { port: number; host: string; shutdownGraceSeconds?: number },
 ): Promise<RunningServer> {
   const server = http.createServer(app);
+  server.on('clientError', answerClientError);
   // Keep-alive sockets outlive a load balancer's idle timeout, never the other way round.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;

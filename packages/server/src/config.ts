@@ -29,6 +29,10 @@ export const ConfigSchema = z.object({
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/)
     .optional(),
+  /** Longest a statement may take; past it the request answers 503 (SQLite: lock wait). */
+  DATABASE_STATEMENT_TIMEOUT_MS: intFromEnv(5_000, 100, 600_000),
+  /** Longest wait for a PostgreSQL connection, the pool's queue included. */
+  DATABASE_CONNECT_TIMEOUT_MS: intFromEnv(3_000, 100, 600_000),
   SESSION_TTL_SECONDS: intFromEnv(600, 10, 86_400),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   /** Requests per minute per API key; 0 turns the limiter off. */
@@ -143,6 +147,8 @@ export interface ServerConfig {
   readonly databaseUrl: string;
   readonly databasePoolSize: number;
   readonly databaseSchema: string | undefined;
+  readonly databaseStatementTimeoutMs: number;
+  readonly databaseConnectTimeoutMs: number;
   readonly sessionTtlSeconds: number;
   readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly rateLimitPerMinute: number;
@@ -187,6 +193,8 @@ export function loadConfig(
     databaseUrl: c.DATABASE_URL,
     databasePoolSize: c.DATABASE_POOL_SIZE,
     databaseSchema: c.DATABASE_SCHEMA,
+    databaseStatementTimeoutMs: c.DATABASE_STATEMENT_TIMEOUT_MS,
+    databaseConnectTimeoutMs: c.DATABASE_CONNECT_TIMEOUT_MS,
     sessionTtlSeconds: c.SESSION_TTL_SECONDS,
     logLevel: c.LOG_LEVEL,
     rateLimitPerMinute: c.RATE_LIMIT_PER_MINUTE,

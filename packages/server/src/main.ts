@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 import { createApp, listen } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, type ServerConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { busFor } from './events/open-bus.js';
+import { isUnavailableError, StoreUnavailableError } from './store/errors.js';
 import { openStore } from './store/open-store.js';
 
 // The only module of the server that reads the environment.
-let config;
+let config: ServerConfig;
 try {
   config = loadConfig(process.env);
 } catch (error) {
@@ -18,19 +19,38 @@ try {
 }
 
 const logger = createLogger(config.logLevel);
-const store = await openStore({
+const storeOptions = {
   databaseUrl: config.databaseUrl,
   poolSize: config.databasePoolSize,
+  statementTimeoutMs: config.databaseStatementTimeoutMs,
+  connectTimeoutMs: config.databaseConnectTimeoutMs,
   ...(config.databaseSchema ? { schema: config.databaseSchema } : {}),
-  onBackgroundError: (error) => logger.warn({ err: error }, 'database connection lost'),
-}).catch((error: unknown) => {
-  // A database that is not there at start is an operator's problem to see at once, in one line.
-  logger.fatal(
-    { err: error, database: redactUrl(config.databaseUrl) },
-    'could not open the database',
-  );
-  process.exit(1);
-});
+  onBackgroundError: (error: Error) => logger.warn({ err: error }, 'database connection lost'),
+};
+let stopping = false;
+const store = await openWhenReachable();
+
+/**
+ * Opens the store and applies migrations. A database that is not there yet (it starts after us,
+ * restarts, or drops the connection mid-migration) is waited for, with backoff; anything else
+ * (a wrong password, a database that does not exist, a failed migration) is an operator's
+ * problem to see at once, in one line, with exit code 1.
+ */
+async function openWhenReachable() {
+  for (let delayMs = 250; ; delayMs = Math.min(delayMs * 2, 5_000)) {
+    try {
+      return await openStore(storeOptions);
+    } catch (error) {
+      const database = redactUrl(config.databaseUrl);
+      if (!isUnavailableError(error) && !(error instanceof StoreUnavailableError)) {
+        logger.fatal({ err: error, database }, 'could not open the database');
+        process.exit(1);
+      }
+      logger.warn({ err: error, database, retryInMs: delayMs }, 'database unreachable; retrying');
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+}
 // Every process of one database hears the others: LISTEN/NOTIFY on PostgreSQL, the event log
 // on SQLite (replicas on one file, and the admin CLI beside a server).
 const bus = busFor(store, {
@@ -57,7 +77,6 @@ logger.info(
   'AgentMC server listening',
 );
 
-let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;

@@ -32,6 +32,16 @@ describe('the server’s configuration', () => {
     });
   });
 
+  it('bounds every database statement and connection by default: 5 s and 3 s', () => {
+    expect(loadConfig({})).toMatchObject({
+      databaseStatementTimeoutMs: 5_000,
+      databaseConnectTimeoutMs: 3_000,
+    });
+    expect(
+      loadConfig({ DATABASE_STATEMENT_TIMEOUT_MS: '1500', DATABASE_CONNECT_TIMEOUT_MS: '800' }),
+    ).toMatchObject({ databaseStatementTimeoutMs: 1_500, databaseConnectTimeoutMs: 800 });
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '' })).toMatchObject({
       port: 3000,
@@ -50,6 +60,8 @@ describe('the server’s configuration', () => {
     ['REALTIME_MAX_SOCKETS_PER_PRINCIPAL', '0'],
     ['REALTIME_ALLOWED_HOSTS', 'https://api.example.com/'],
     ['REALTIME_ALLOWED_HOSTS', 'api.example.com, evil host'],
+    ['DATABASE_STATEMENT_TIMEOUT_MS', '0'],
+    ['DATABASE_CONNECT_TIMEOUT_MS', 'soon'],
   ])('refuses %s=%s, naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));

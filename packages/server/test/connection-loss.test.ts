@@ -1,65 +1,29 @@
-import net from 'node:net';
 import {
   PG_TEST_URL,
   fixtures,
   openMigrated,
+  startFaultProxy,
   storeKinds,
   testDatabase,
   waitFor,
+  type FaultProxy,
   type TestDatabase,
 } from '@agentmc/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, listen, openStore, type Store, type RunningServer } from '../src/index.js';
 
-/** A TCP proxy in front of PostgreSQL that a test can cut and restore, like a restart would. */
-async function cuttableProxy(target: URL) {
-  const sockets = new Set<net.Socket>();
-  let down = false;
-  const server = net.createServer((client) => {
-    if (down) {
-      client.destroy();
-      return;
-    }
-    const upstream = net.connect(Number(target.port || 5432), target.hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => undefined);
-    }
-    client.pipe(upstream).pipe(client);
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  const url = new URL(target);
-  url.hostname = '127.0.0.1';
-  url.port = String(port);
-  return {
-    url: url.toString(),
-    cut() {
-      down = true;
-      for (const s of sockets) s.destroy();
-    },
-    restore() {
-      down = false;
-    },
-    close: () => new Promise((resolve) => server.close(resolve)),
-  };
-}
-
 const kinds = await storeKinds();
 
 describe.runIf(kinds.includes('postgres'))('PostgreSQL connection loss', () => {
   let database: TestDatabase;
-  let proxy: Awaited<ReturnType<typeof cuttableProxy>>;
+  let proxy: FaultProxy;
   let store: Store;
   let running: RunningServer;
   let agentKey: string;
 
   beforeAll(async () => {
     database = testDatabase('postgres');
-    proxy = await cuttableProxy(new URL(PG_TEST_URL));
+    proxy = await startFaultProxy(PG_TEST_URL);
     store = await openMigrated(PG_TEST_URL, () =>
       openStore({ databaseUrl: proxy.url, schema: database.schema! }),
     );
@@ -90,7 +54,7 @@ describe.runIf(kinds.includes('postgres'))('PostgreSQL connection loss', () => {
 
   it('answers 503 service.unavailable with Retry-After while the database is gone', async () => {
     expect((await list()).status).toBe(200);
-    proxy.cut();
+    proxy.refuse();
     const res = await list();
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toMatch(/^\d+$/);

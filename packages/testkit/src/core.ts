@@ -18,6 +18,7 @@ export {
   type TestServerOptions,
 } from './server.js';
 export { freePort, spawnServer, type ServerProcess } from './process.js';
+export { startFaultProxy, type FaultProxy } from './fault-proxy.js';
 export { migrating, openMigrated } from './schema-lock.js';
 export { fixtures, type Fixtures, type Principal, type Team } from './fixtures.js';
 export {

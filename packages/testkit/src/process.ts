@@ -44,12 +44,14 @@ export async function spawnServer(
     nodeArgs?: readonly string[];
     /** The process's limit on open files (`ulimit -n`), as a small machine would have it. */
     openFileLimit?: number;
+    /** Where to take the test runs' schema lock, when `DATABASE_URL` goes through a proxy. */
+    lockUrl?: string;
   } = {},
 ): Promise<ServerProcess> {
   const timeoutMs = options.timeoutMs ?? 20_000;
   const port = await freePort();
   // It migrates its database before it listens: no test schema is dropped meanwhile.
-  return migrating(env.DATABASE_URL ?? '', () =>
+  return migrating(options.lockUrl ?? env.DATABASE_URL ?? '', () =>
     start(env, port, timeoutMs, options.nodeArgs, options.openFileLimit),
   );
 }

@@ -6,6 +6,7 @@ import {
   Meta,
   SESSION_TTL_MAX_SECONDS,
   SESSION_TTL_MIN_SECONDS,
+  unstorableText,
 } from '@agentmc/contract';
 import { generateApiKey } from '../lib/api-keys.js';
 import { formatTimestamp, systemClock, type Clock } from '../lib/clock.js';
@@ -71,7 +72,12 @@ const seconds = (flag: string, min: number, max: number) =>
     .int(`--${flag} must be a whole number of seconds`)
     .min(min, `--${flag} must be at least ${min}`)
     .max(max, `--${flag} must be at most ${max}`);
-const name = z.string().trim().min(1, '--name must not be empty').max(200, '--name is too long');
+const name = z
+  .string()
+  .trim()
+  .min(1, '--name must not be empty')
+  .max(200, '--name is too long')
+  .refine((text) => !unstorableText(text), '--name must be Unicode text without NUL characters');
 
 /** Runs one admin command and returns what it prints, timestamps as the API writes them. */
 export async function runAdmin(argv: readonly string[], ctx: AdminContext): Promise<unknown> {
@@ -280,8 +286,15 @@ function parseMeta(text: string): Record<string, unknown> {
   } catch {
     throw new UsageError('--meta must be JSON, for example --meta \'{"topic":"billing"}\'');
   }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new UsageError('--meta must be a JSON object');
+  }
   const parsed = Meta.safeParse(value);
-  if (!parsed.success || Array.isArray(value)) throw new UsageError('--meta must be a JSON object');
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const at = issue.path.length > 0 ? ` (at ${issue.path.join('.')})` : '';
+    throw new UsageError(`--meta: ${issue.message}${at}`);
+  }
   return parsed.data;
 }
 

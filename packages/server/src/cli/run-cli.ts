@@ -53,6 +53,8 @@ export async function runCli(
   const store = await (deps.openStore ?? openStore)({
     databaseUrl: config.databaseUrl,
     poolSize: 2,
+    statementTimeoutMs: config.databaseStatementTimeoutMs,
+    connectTimeoutMs: config.databaseConnectTimeoutMs,
     ...(config.databaseSchema ? { schema: config.databaseSchema } : {}),
   });
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);

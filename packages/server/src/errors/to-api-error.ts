@@ -39,6 +39,17 @@ export function toApiError(error: unknown, options: { bodyLimit?: string } = {})
   if (error instanceof StoreUnavailableError) {
     return new ServiceUnavailableError(UNAVAILABLE_RETRY_AFTER_SECONDS, { cause: error });
   }
+  // Node's HTTP parser refused the request before any route saw it (the server's 'clientError').
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'HPE_HEADER_OVERFLOW') {
+    return new ApiError('request.headers_too_large', 'The request headers are too large.');
+  }
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return new ApiError('request.timeout', 'The request did not arrive in time.');
+  }
+  if (typeof code === 'string' && code.startsWith('HPE_')) {
+    return new ApiError('request.malformed', 'The request is not valid HTTP/1.1.');
+  }
   // body-parser's errors carry a `type`.
   const type = (error as { type?: unknown } | null)?.type;
   const body = (message: string, summary?: string) =>
@@ -49,8 +60,12 @@ export function toApiError(error: unknown, options: { bodyLimit?: string } = {})
     case 'entity.too.large':
       return new PayloadTooLargeError(options.bodyLimit ?? 'the limit');
     case 'encoding.unsupported':
+      return new ApiError(
+        'request.unsupported_encoding',
+        'The request body must not be compressed: send it without Content-Encoding.',
+      );
     case 'charset.unsupported':
-      return body('Must be UTF-8 encoded JSON.');
+      return new ApiError('request.unsupported_encoding', 'The request body must be UTF-8 JSON.');
     case 'request.aborted':
     case 'request.size.invalid':
     case 'stream.encoding.set':

@@ -7,6 +7,14 @@ import { deliver, type RealtimeBus, type RealtimeEvent, type RealtimeEventHandle
 const MAX_NOTIFY_BYTES = 7_500;
 const RECONNECT_MIN_MS = 200;
 const RECONNECT_MAX_MS = 5_000;
+/** Every query of the bus, and every connection attempt, fail past this. */
+const QUERY_TIMEOUT_MS = 5_000;
+/**
+ * How often the listening connection proves it is alive. A connection that went silent (a
+ * black-holed network, a host that vanished) raises no error for many minutes of TCP timeouts,
+ * and hears nothing meanwhile; a query that goes unanswered finds out.
+ */
+const HEALTH_CHECK_MS = 10_000;
 /** How the listening connection shows in `pg_stat_activity`. */
 export const LISTENER_APPLICATION_NAME = 'agentmc-realtime-listener';
 
@@ -15,6 +23,10 @@ export interface PgBusOptions {
   /** The store's schema: replicas of one schema share a channel, other schemas never hear it. */
   readonly schema?: string | undefined;
   readonly logger: Logger;
+  /** Every query of the bus fails past this (default 5 s). */
+  readonly queryTimeoutMs?: number;
+  /** How often the listening connection proves it is alive (default 10 s). */
+  readonly healthCheckMs?: number;
 }
 
 /**
@@ -32,6 +44,7 @@ export class PgBus implements RealtimeBus {
   #listener: pg.Client | undefined;
   #closed = false;
   #reconnectTimer: NodeJS.Timeout | undefined;
+  #healthTimer: NodeJS.Timeout | undefined;
   #reconnectDelay = RECONNECT_MIN_MS;
   /** NOTIFYs on their way: `close` waits for them, so a short-lived publisher (the CLI) loses none. */
   readonly #sending = new Set<Promise<unknown>>();
@@ -42,17 +55,33 @@ export class PgBus implements RealtimeBus {
     this.#publisher = new pg.Pool({
       connectionString: options.connectionString,
       max: 2,
-      connectionTimeoutMillis: 5_000,
+      connectionTimeoutMillis: options.queryTimeoutMs ?? QUERY_TIMEOUT_MS,
       idleTimeoutMillis: 30_000,
+      keepAlive: true,
+      // pool.query hands a timed-out connection back as failed: the pool drops it.
+      query_timeout: options.queryTimeoutMs ?? QUERY_TIMEOUT_MS,
     });
     this.#publisher.on('error', (error) =>
       options.logger.warn({ err: error }, 'realtime bus: publisher connection lost'),
     );
   }
 
-  /** Starts listening. A process that only publishes (the admin CLI) need not call it. */
+  /**
+   * Starts listening. A process that only publishes (the admin CLI) need not call it. Never
+   * fails: a database that is not there yet is retried with backoff, as after a drop.
+   */
   async start(): Promise<void> {
-    await this.#connect();
+    this.#healthTimer = setInterval(
+      () => this.#checkHealth(),
+      this.#options.healthCheckMs ?? HEALTH_CHECK_MS,
+    );
+    this.#healthTimer.unref();
+    try {
+      await this.#connect();
+    } catch (error) {
+      this.#options.logger.warn({ err: error }, 'realtime bus: cannot listen yet');
+      this.#scheduleReconnect();
+    }
   }
 
   publish(event: RealtimeEvent): void {
@@ -75,6 +104,7 @@ export class PgBus implements RealtimeBus {
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#reconnectTimer);
+    clearInterval(this.#healthTimer);
     this.#handlers.clear();
     const listener = this.#listener;
     this.#listener = undefined;
@@ -85,7 +115,8 @@ export class PgBus implements RealtimeBus {
   async #connect(): Promise<void> {
     const client = new pg.Client({
       connectionString: this.#options.connectionString,
-      connectionTimeoutMillis: 5_000,
+      connectionTimeoutMillis: this.#options.queryTimeoutMs ?? QUERY_TIMEOUT_MS,
+      query_timeout: this.#options.queryTimeoutMs ?? QUERY_TIMEOUT_MS,
       keepAlive: true,
       application_name: LISTENER_APPLICATION_NAME,
     });
@@ -94,23 +125,39 @@ export class PgBus implements RealtimeBus {
       const event = decode(this.#origin, message.payload);
       if (event) deliver(this.#handlers, event);
     });
-    const lost = (error?: Error) => {
-      if (this.#listener !== client) return;
-      this.#listener = undefined;
-      client.end().catch(() => undefined);
-      if (error) this.#options.logger.warn({ err: error }, 'realtime bus: listener lost');
-      this.#scheduleReconnect();
-    };
-    client.on('error', lost);
-    client.on('end', () => lost());
-    await client.connect();
-    await client.query(`listen "${this.channel}"`);
+    // Errors before the client listens are its connect's or its LISTEN's: they reject below.
+    client.on('error', (error) => this.#lost(client, error));
+    client.on('end', () => this.#lost(client));
+    try {
+      await client.connect();
+      await client.query(`listen "${this.channel}"`);
+    } catch (error) {
+      destroy(client);
+      throw error;
+    }
     if (this.#closed) {
       await client.end();
       return;
     }
     this.#listener = client;
     this.#reconnectDelay = RECONNECT_MIN_MS;
+  }
+
+  /** The listening connection failed, ended or went silent: drop it and listen anew. */
+  #lost(client: pg.Client, error?: Error): void {
+    if (this.#listener !== client) return;
+    this.#listener = undefined;
+    destroy(client);
+    if (error) this.#options.logger.warn({ err: error }, 'realtime bus: listener lost');
+    this.#scheduleReconnect();
+  }
+
+  #checkHealth(): void {
+    const client = this.#listener;
+    if (!client) return;
+    client.query('select 1').catch((error: unknown) => {
+      this.#lost(client, error instanceof Error ? error : new Error(String(error)));
+    });
   }
 
   #scheduleReconnect(): void {
@@ -129,6 +176,14 @@ export class PgBus implements RealtimeBus {
     }, delay);
     this.#reconnectTimer.unref();
   }
+}
+
+/** Closes a client at once, whatever state its connection is in. */
+function destroy(client: pg.Client): void {
+  (
+    client as unknown as { connection?: { stream?: { destroy(): void } } }
+  ).connection?.stream?.destroy();
+  client.end().catch(() => undefined);
 }
 
 /** A channel name per schema: lower case, at most 63 bytes, safe to quote. */

@@ -1,3 +1,4 @@
+import { IdempotencyKey } from '@agentmc/contract';
 import type { z } from 'zod';
 import { invalid, type Invalid } from '../errors/failures.js';
 import { fieldsOf } from '../errors/validation.js';
@@ -32,9 +33,7 @@ export function parseFrame<S extends z.ZodTypeAny>(
     return {
       ok: false,
       failure: invalid(fieldsOf(result.error, 'frame')),
-      ...(typeof key === 'string' && key.length > 0 && key.length <= 200
-        ? { idempotencyKey: key }
-        : {}),
+      ...(IdempotencyKey.safeParse(key).success ? { idempotencyKey: key as string } : {}),
     };
   }
   return { ok: true, frame: result.data as z.output<S> };

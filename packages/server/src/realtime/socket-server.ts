@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import { STATUS_CODES } from 'node:http';
+import { rawErrorResponse } from '../errors/raw-response.js';
 import type { Duplex } from 'node:stream';
 import {
   API_BASE_PATH,
@@ -240,13 +240,5 @@ function reject(socket: Duplex, failure: unknown, logger: Logger): void {
     socket.destroy();
     return;
   }
-  const body = JSON.stringify(apiError.toEnvelope());
-  const headers = [
-    `HTTP/1.1 ${apiError.status} ${STATUS_CODES[apiError.status] ?? 'Error'}`,
-    'Content-Type: application/json; charset=utf-8',
-    `Content-Length: ${Buffer.byteLength(body)}`,
-    ...Object.entries(apiError.headers).map(([name, value]) => `${name}: ${value}`),
-    'Connection: close',
-  ];
-  socket.end(`${headers.join('\r\n')}\r\n\r\n${body}`);
+  socket.end(rawErrorResponse(apiError));
 }

@@ -8,6 +8,7 @@ import { migrateToLatest } from './migrations/index.js';
 import { KyselyStore } from './kysely-store.js';
 import type { SqlDialect } from './migrations/index.js';
 import type { Store } from './store.js';
+import { StatementTimeoutError } from './errors.js';
 
 export interface OpenStoreOptions {
   /** `postgres://…` (or `postgresql://…`) for PostgreSQL; anything else is a SQLite file path. */
@@ -18,9 +19,26 @@ export interface OpenStoreOptions {
   readonly schema?: string;
   /** Apply pending migrations before returning (the default). */
   readonly migrate?: boolean;
-  /** Called with errors the pool reports outside any request (a dropped idle connection). */
+  /**
+   * Longest a statement may take, in milliseconds (default {@link DEFAULT_STATEMENT_TIMEOUT_MS}).
+   * PostgreSQL cancels it itself (`statement_timeout`); a server that does not answer at all has
+   * its connection dropped a second later. SQLite waits this long for another process's lock.
+   * Either way the caller gets {@link StoreUnavailableError}, answered 503.
+   */
+  readonly statementTimeoutMs?: number;
+  /** Longest wait for a PostgreSQL connection, pool wait included (default 3 s). */
+  readonly connectTimeoutMs?: number;
+  /**
+   * Called with connection errors no query is waiting for: an idle connection dropped, or a
+   * connection that failed while checked out (its query fails on its own, as unavailable).
+   */
   readonly onBackgroundError?: (error: Error) => void;
 }
+
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 5_000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 3_000;
+/** How much longer than `statement_timeout` a query waits before its connection is dropped. */
+const UNANSWERED_MARGIN_MS = 1_000;
 
 export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//i.test(url);
@@ -61,9 +79,10 @@ function openSqlite(options: OpenStoreOptions): Opened {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const database = new SqliteDatabase(file);
   // WAL lets readers run beside the one writer, across processes; the busy timeout makes a
-  // second process (the CLI, another replica) wait for the write lock instead of failing.
+  // second process (the CLI, another replica) wait for the write lock instead of failing, and
+  // bounds that wait: past it SQLITE_BUSY answers 503 rather than a request that never ends.
   database.pragma('journal_mode = WAL');
-  database.pragma('busy_timeout = 5000');
+  database.pragma(`busy_timeout = ${options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS}`);
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({
@@ -110,20 +129,59 @@ const pgTypes = {
 
 function openPostgres(options: OpenStoreOptions): Opened {
   const schema = options.schema;
+  const statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+  const report = (error: Error) => options.onBackgroundError?.(error);
   const pool = new pg.Pool({
     connectionString: options.databaseUrl,
     max: options.poolSize ?? 10,
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     idleTimeoutMillis: 30_000,
+    keepAlive: true,
+    // A live server cancels a statement that runs too long (57014, answered 503); a transaction
+    // left open by a client that vanished does not hold its row locks for long.
+    statement_timeout: statementTimeoutMs,
+    idle_in_transaction_session_timeout: statementTimeoutMs * 2,
+    Client: deadlineClient(statementTimeoutMs + UNANSWERED_MARGIN_MS),
     types: pgTypes,
     ...(schema ? { options: `-c search_path=${quoteIdent(schema)}` } : {}),
   });
-  // A connection that dies while idle (PostgreSQL restarted) is reported here; without a
-  // listener it would crash the process. The pool replaces it on the next checkout.
-  pool.on('error', (error) => options.onBackgroundError?.(error));
+  // A connection that dies while idle (PostgreSQL restarted) is reported to the pool, which
+  // replaces it. One that dies while Kysely holds it checked out has no pool listener: its
+  // 'error' event, unheard, would crash the process (ECONNRESET under write load). So every
+  // client gets a listener of its own for its whole life, which reports both cases once; its
+  // query fails by itself. The pool's own event only needs a listener so as not to throw.
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', report));
   const dialect = new PostgresDialect({ pool });
   const db = new Kysely<Database>({ dialect });
   return { db, dialect: 'postgres' };
+}
+
+/**
+ * A pg client class whose every query has a deadline on our side as well. `statement_timeout`
+ * only helps while the server answers: a black-holed connection or a vanished host never sends
+ * the cancel, and the query would wait for the operating system's TCP timeout (many minutes).
+ * Past the deadline the query fails with {@link StatementTimeoutError} and the connection is
+ * destroyed, so the pool drops it instead of lending it out again.
+ */
+function deadlineClient(deadlineMs: number): typeof pg.Client {
+  return class DeadlineClient extends pg.Client {
+    // The promise form is the one Kysely uses; callback and submittable forms pass through.
+    override query(...args: unknown[]): never {
+      const result = (super.query as (...a: unknown[]) => unknown)(...args);
+      if (!(result instanceof Promise)) return result as never;
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          reject(new StatementTimeoutError(deadlineMs));
+          (
+            this as unknown as { connection: { stream: { destroy(): void } } }
+          ).connection.stream.destroy();
+        }, deadlineMs);
+      });
+      return Promise.race([result, deadline]).finally(() => clearTimeout(timer)) as never;
+    }
+  };
 }
 
 async function currentSchema(db: Kysely<Database>): Promise<string> {
