@@ -47,6 +47,12 @@ export interface SessionSocketOptions {
  * leave in seq order, each exactly once, whatever order the bus brought them in, and a `resume`
  * or a missed event is just a different starting point for the same loop. A live signal that is
  * exactly the next seq skips the read.
+ *
+ * Signals start to flow only once the client has spoken: its first frame, if a `resume`, is where
+ * the stream starts; any other frame starts it just after `ready`'s `last_seq`. Streaming from
+ * `ready` on would send a signal written before the server reads the client's `resume` ahead of
+ * the catch-up, and then again in its turn. A client silent for a whole heartbeat interval gets
+ * the stream from `ready` on.
  */
 export class SessionSocket {
   readonly sessionId: number;
@@ -58,6 +64,9 @@ export class SessionSocket {
   #lastSeq = 0;
   #rank = 0;
   #pumping = false;
+  /** The client has spoken (or stayed silent too long): signals may flow. */
+  #streaming = false;
+  #silenceTimer: NodeJS.Timeout | undefined;
   /** The store may hold signals this socket has not delivered. */
   #dirty = false;
   #pendingResume: number | undefined;
@@ -89,7 +98,7 @@ export class SessionSocket {
       case 'signal': {
         if (event.seq <= this.#lastSeq) return;
         const idle =
-          this.#started &&
+          this.#streaming &&
           !this.#pumping &&
           !this.#dirty &&
           this.#pendingResume === undefined &&
@@ -149,12 +158,20 @@ export class SessionSocket {
       this.peer.close(SOCKET_CLOSE_CODES.sessionEnded, 'session ended');
       return;
     }
+    this.#silenceTimer = setTimeout(
+      () => this.peer.enqueue(() => Promise.resolve(this.#startStream())),
+      this.#o.heartbeatIntervalSeconds * 1000,
+    );
+    this.#silenceTimer.unref();
+    this.peer.onClose(() => clearTimeout(this.#silenceTimer));
     if (this.#dirty || this.#pendingSession !== undefined) void this.#pump();
   }
 
   async #handle(text: string): Promise<void> {
     if (!this.#started) return;
     const parsed = parseFrame(ClientSessionFrame, text);
+    // The first frame starts the stream; a `resume` says where, below.
+    if (!(parsed.ok && parsed.frame.type === 'resume')) this.#startStream();
     if (!parsed.ok) {
       this.peer.sendError(parsed.failure, parsed.idempotencyKey);
       return;
@@ -168,6 +185,8 @@ export class SessionSocket {
         });
         return;
       case 'resume':
+        this.#streaming = true;
+        clearTimeout(this.#silenceTimer);
         this.#pendingResume = frame.after_id;
         void this.#pump();
         return;
@@ -193,6 +212,15 @@ export class SessionSocket {
     }
   }
 
+  /** Lets signals flow from where the socket stands (`ready`'s last seq, unless resumed). */
+  #startStream(): void {
+    if (this.#streaming) return;
+    this.#streaming = true;
+    clearTimeout(this.#silenceTimer);
+    this.#dirty = true;
+    void this.#pump();
+  }
+
   /** The one loop that sends signals and status changes, in order. */
   async #pump(): Promise<void> {
     if (this.#pumping || !this.#started) return;
@@ -209,7 +237,7 @@ export class SessionSocket {
           this.#lastSeq = seq;
           this.#dirty = true;
         }
-        if (this.#dirty) {
+        if (this.#dirty && this.#streaming) {
           this.#dirty = false;
           const rows = await sessions.stream(sessionId, this.#lastSeq, PAGE_SIZE);
           // A newer resume replaces this page's starting point.
@@ -230,6 +258,14 @@ export class SessionSocket {
           const pending = this.#pendingSession;
           this.#pendingSession = undefined;
           const session = pending ?? (await sessions.current(sessionId));
+          if (session && isEndedStatus(session.status) && !this.#streaming) {
+            // It ended before the client said where to start: what it has not seen since
+            // `ready` goes first, then the end.
+            this.#streaming = true;
+            this.#dirty = true;
+            this.#pendingSession = session;
+            continue;
+          }
           if (session && RANK[session.status] > this.#rank) {
             this.#rank = RANK[session.status];
             this.peer.send({ type: 'session', session });
