@@ -3,7 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { API_BASE_PATH, contract, createOpenApiDocument } from '@agentmc/contract';
 import { createExpressEndpoints } from '@ts-rest/express';
 import express, { type Express } from 'express';
-import { DEFAULT_REALTIME_CONFIG, type RealtimeConfig, type ServerConfig } from './config.js';
+import {
+  DEFAULT_AUTH_FAILURES_PER_MINUTE,
+  DEFAULT_REALTIME_CONFIG,
+  type RealtimeConfig,
+  type ServerConfig,
+} from './config.js';
 import { unavailable } from './errors/failures.js';
 import { UNAVAILABLE_RETRY_AFTER_SECONDS } from './errors/to-api-error.js';
 import { InProcessBus, type RealtimeBus } from './events/bus.js';
@@ -15,6 +20,7 @@ import { createRoutes } from './http/routes.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { createLogger, type Logger } from './logger.js';
 import { Realtime } from './realtime/realtime.js';
+import { Budgets } from './sessions/budgets.js';
 import { Sessions } from './sessions/sessions.js';
 import { Sweeper } from './sessions/sweeper.js';
 import type { Store } from './store/store.js';
@@ -25,6 +31,8 @@ export type AppConfig = Pick<
 > & {
   /** Realtime settings; each one left out takes its default. */
   readonly realtime?: Partial<RealtimeConfig>;
+  /** Failed authentications a minute per client address; 60 when left out, 0: no limit. */
+  readonly authFailuresPerMinute?: number;
 };
 
 export interface AppDeps {
@@ -64,12 +72,17 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
   const openApiDocument = createOpenApiDocument();
   const realtimeConfig = { ...DEFAULT_REALTIME_CONFIG, ...config.realtime };
   const bus = deps.bus ?? new InProcessBus();
+  const budgets = new Budgets({
+    signalsPerMinute: realtimeConfig.signalsPerMinute,
+    authFailuresPerMinute: config.authFailuresPerMinute ?? DEFAULT_AUTH_FAILURES_PER_MINUTE,
+  });
   const sessions = new Sessions({
     store,
     bus,
     clock,
     logger,
     config: { sessionTtlSeconds: config.sessionTtlSeconds, ...realtimeConfig },
+    budgets,
   });
   const realtime = new Realtime({
     config: realtimeConfig,
@@ -91,7 +104,7 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
     // Order matters: who is calling, then how often, then what they sent. An unauthenticated
     // caller never gets its body read.
     globalMiddleware: [
-      authenticate(store.identity),
+      authenticate(store.identity, budgets),
       rateLimit(config.rateLimitPerMinute),
       // Every body is JSON, whatever its Content-Type says, so a text body cannot slip past
       // validation as "no body".

@@ -2,9 +2,11 @@ import type { RouteMetadata } from '@agentmc/contract';
 import type { AppRoute } from '@ts-rest/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ForbiddenError, UnauthenticatedError } from '../errors/api-error.js';
+import { toApiError } from '../errors/to-api-error.js';
 import { hashApiKey } from '../lib/api-keys.js';
 import type { AgentActor, PersonActor } from '../sessions/actor.js';
 import type { Credential } from '../sessions/standing.js';
+import type { Budgets } from '../sessions/budgets.js';
 import type { IdentityStore, Principal } from '../store/store.js';
 
 /** The API key of a request: `X-Api-Key`, or `Authorization: Bearer <key>`. */
@@ -16,14 +18,29 @@ export function apiKeyOf(req: Request): string | undefined {
   return match?.[1];
 }
 
+/** The client's address, as the budget for failed authentication counts it. */
+export function clientAddress(req: Pick<Request, 'ip' | 'socket'>): string {
+  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+}
+
 /**
  * Authenticates every contract route before its input is validated, and enforces the principal
- * kind the contract's route metadata asks for.
+ * kind the contract's route metadata asks for. Every 401 and 403 it answers comes out of the
+ * client address's budget for failed authentication; once that is spent, the address gets 429
+ * without any key being looked up.
  */
-export function authenticate(identity: IdentityStore): RequestHandler {
+export function authenticate(identity: IdentityStore, budgets: Budgets): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
+    const address = clientAddress(req);
+    const blocked = budgets.authBlocked(address);
+    if (blocked) return next(toApiError(blocked));
+    const failed = (error: unknown) => {
+      const status = toApiError(error).status;
+      if (status === 401 || status === 403) budgets.authFailed(address);
+      next(error);
+    };
     const key = apiKeyOf(req);
-    if (!key) return next(new UnauthenticatedError());
+    if (!key) return failed(new UnauthenticatedError());
     identity
       .findPrincipalByKeyHash(hashApiKey(key))
       .then((principal) => {
@@ -41,7 +58,7 @@ export function authenticate(identity: IdentityStore): RequestHandler {
         res.locals.principal = principal;
         next();
       })
-      .catch(next);
+      .catch(failed);
   };
 }
 

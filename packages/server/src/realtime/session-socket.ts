@@ -7,9 +7,8 @@ import {
   type SessionStatus,
 } from '@agentmc/contract';
 import type { WebSocket } from 'ws';
-import { rateLimited, unavailable } from '../errors/failures.js';
+import { unavailable } from '../errors/failures.js';
 import type { RealtimeEvent } from '../events/bus.js';
-import { TokenBucket } from '../lib/token-bucket.js';
 import type { Logger } from '../logger.js';
 import { sideOf, type Side } from '../sessions/actor.js';
 import type { SessionAdmission, SocketSessions } from '../sessions/socket-sessions.js';
@@ -37,8 +36,6 @@ export interface SessionSocketOptions {
   readonly heartbeatWriteSeconds: number;
   readonly heartbeatIntervalSeconds: number;
   readonly maxBufferedBytes: number;
-  /** Signals a minute this socket may send; 0: no limit. */
-  readonly signalsPerMinute: number;
 }
 
 /**
@@ -73,20 +70,17 @@ export class SessionSocket {
   /** A status change to report: the session, or null to read it. */
   #pendingSession: AgentRealtimeSession | null | undefined;
   #lastHeartbeatAt = Number.NEGATIVE_INFINITY;
-  /** Every signal is a database write: a socket may not send them faster than this. */
-  readonly #signalBudget: TokenBucket | undefined;
 
   constructor(ws: WebSocket, options: SessionSocketOptions) {
     this.sessionId = options.admission.sessionId;
     this.role = sideOf(options.admission.actor);
     this.#o = options;
-    this.#signalBudget =
-      options.signalsPerMinute > 0 ? new TokenBucket(options.signalsPerMinute) : undefined;
     this.peer = new Peer(ws, {
       maxBufferedBytes: options.maxBufferedBytes,
       logger: options.logger,
       onText: (text) => this.#handle(text),
       onTraffic: () => this.#heartbeat(),
+      spend: () => options.sessions.spend(options.admission),
     });
     // Frames that arrive while the socket starts wait for `ready`.
     this.peer.enqueue(() => this.#start());
@@ -192,14 +186,6 @@ export class SessionSocket {
         return;
       case 'signal': {
         const { type, payload, idempotency_key } = frame.signal;
-        const retryAfter = this.#signalBudget?.take() ?? 0;
-        if (retryAfter > 0) {
-          this.peer.sendError(
-            rateLimited(retryAfter, 'Too many signals; this one was not sent.'),
-            idempotency_key,
-          );
-          return;
-        }
         const sent = await this.#o.sessions.send(this.#o.admission, {
           type,
           payload,

@@ -14,7 +14,8 @@ function readmeClient(url: string, afterId: number) {
   let reading = true;
   ws.on('message', (data) => {
     if (!reading) return;
-    const frame = JSON.parse(String(data)) as {
+    // The default binaryType: every message is one Buffer.
+    const frame = JSON.parse((data as Buffer).toString('utf8')) as {
       type: string;
       signal?: { seq: number; id: number };
     };
