@@ -44,10 +44,12 @@ export async function spawnServer(
     nodeArgs?: readonly string[];
     /** The process's limit on open files (`ulimit -n`), as a small machine would have it. */
     openFileLimit?: number;
+    /** The port to listen on (a restarted server's old one); a free one by default. */
+    port?: number;
   } = {},
 ): Promise<ServerProcess> {
   const timeoutMs = options.timeoutMs ?? 20_000;
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   // It migrates its database before it listens: no test schema is dropped meanwhile.
   return migrating(env.DATABASE_URL ?? '', () =>
     start(env, port, timeoutMs, options.nodeArgs, options.openFileLimit),
