@@ -116,7 +116,11 @@ async function soak() {
   const r = result;
   console.log(
     `\nAgentMC realtime soak — ${cpus.length} cores (${cpus[0]?.model.trim()}), Node ${process.version}; ` +
-      `one server (${SOAK_STORE}), the clients in one process beside it\n`,
+      `one server (${SOAK_STORE}), the clients in one process beside it; ` +
+      `load average ${os
+        .loadavg()
+        .map((n) => n.toFixed(1))
+        .join(' ')} at the end\n`,
   );
   const ms = (n: number) => n.toFixed(2);
   console.log(
@@ -155,6 +159,7 @@ async function soak() {
     started: started.toISOString(),
     machine: { cores: cpus.length, cpu: cpus[0]?.model.trim(), node: process.version },
     store: SOAK_STORE,
+    load_average_at_end: os.loadavg(),
     soak: r,
   };
   write(`soak-${started.toISOString().replace(/[:.]/g, '-')}.json`, report, 'soak-latest.json');

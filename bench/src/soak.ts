@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import {
   AgentMCApi,
   chatSignal,
@@ -163,7 +164,7 @@ export async function benchSoak(
   const samples: number[] = [];
   let recording = true;
 
-  log(`  opening ${SOAK_SESSIONS * 2} sockets`);
+  log(`  opening ${SOAK_SESSIONS * 2} sockets (load average ${os.loadavg()[0]!.toFixed(1)})`);
   const openStarted = performance.now();
   const pairs: Pair[] = await inBatches(sessions, 100, async ({ p, created, claimed }) => {
     const agent = connectAgentSession(agentApis[p]!, claimed, { WebSocket: AgentSocket });
@@ -241,15 +242,33 @@ export async function benchSoak(
       if (phase === 'reconnect') back.add(c);
     });
   }
-  log('  killing the server (SIGKILL) with every socket open; restarting it on its port');
+  log(
+    `  killing the server (SIGKILL) with every socket open; restarting it on its port ` +
+      `(load average ${os.loadavg()[0]!.toFixed(1)})`,
+  );
   const killedAt = performance.now();
   const exited = new Promise((resolve) => server.child.once('exit', resolve));
   server.child.kill('SIGKILL');
   await exited;
   server = await spawnServer(env, { port });
   const upAt = performance.now();
-  while (back.size < readies.length) await sleep(20);
+  // Every connection should be back well within this; one that is not is reported.
+  const giveUpAt = Date.now() + 180_000;
+  let reportAt = Date.now() + 10_000;
+  while (back.size < readies.length && Date.now() < giveUpAt) {
+    await sleep(20);
+    if (Date.now() > reportAt) {
+      reportAt += 10_000;
+      const states: Record<string, number> = {};
+      for (const c of readies) if (!back.has(c)) states[c.state] = (states[c.state] ?? 0) + 1;
+      log(
+        `    ${back.size} resumed; the others: ${JSON.stringify(states)}; ${JSON.stringify(errors)}`,
+      );
+    }
+  }
   const resumedAt = performance.now();
+  const notBack = readies.length - back.size;
+  if (notBack > 0) error(`${notBack} connections not back within 180 s`);
   log(
     `  all ${readies.length} connections resumed ${((resumedAt - killedAt) / 1000).toFixed(1)} s ` +
       `after the kill (${((resumedAt - upAt) / 1000).toFixed(1)} s after the server was back)`,
