@@ -144,7 +144,10 @@ async function soak() {
         ],
         ['RSS per socket', `${r.rss.per_socket_kb} KB`],
         ['errors during the soak', String(r.errors.soak)],
-        ['mass reconnect: all resumed after the kill', `${r.reconnect.all_resumed_s} s`],
+        [
+          'mass reconnect: connections resumed, after the kill',
+          `${r.reconnect.resumed} of ${r.sockets} in ${r.reconnect.all_resumed_s} s`,
+        ],
         ['  of which after the new server answered', `${r.reconnect.after_server_up_s} s`],
         ['  messages sent meanwhile', String(r.reconnect.sent_meanwhile)],
         ['  lost / twice (replies and wire)', `${r.reconnect.lost} / ${r.reconnect.twice}`],
