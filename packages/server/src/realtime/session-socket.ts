@@ -80,7 +80,7 @@ export class SessionSocket {
       logger: options.logger,
       onText: (text) => this.#handle(text),
       onTraffic: () => this.#heartbeat(),
-      spend: () => options.sessions.spend(options.admission),
+      spend: () => options.sessions.spend(options.admission.actor),
     });
     // Frames that arrive while the socket starts wait for `ready`.
     this.peer.enqueue(() => this.#start());

@@ -186,8 +186,8 @@ export class SocketSessions {
    * principal's budget, the one its other sockets and its HTTP signal posts share: nothing when
    * within it, else the refusal.
    */
-  spend(admission: Admission): RateLimited | undefined {
-    return this.#deps.budgets.spend(admission.actor);
+  spend(actor: Actor): RateLimited | undefined {
+    return this.#deps.budgets.spend(actor);
   }
 
   /** Whether a client address may open a socket, or has failed to authenticate too often. */
