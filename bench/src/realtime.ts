@@ -9,6 +9,9 @@
  *   answers `chat.agent.done`; latency until the reply is back at the person, one at a time;
  *   then messages per second with a window of messages in flight.
  *
+ * With `--soak` (or BENCH_SOAK=1), instead: the soak and the mass reconnect of soak.ts, on one
+ * server (SQLite, or BENCH_SOAK_STORE=postgres).
+ *
  * Prints a table and writes it as JSON under bench/results/.
  */
 import fs from 'node:fs';
@@ -23,7 +26,17 @@ import {
   type StoreKind,
 } from '@agentmc/testkit/core';
 import { benchDispatch, benchRelay, seed } from './realtime-measures.js';
-import { REALTIME_AGENTS as AGENTS, BURST, DISPATCH, RELAY, WINDOW } from './settings.js';
+import {
+  REALTIME_AGENTS as AGENTS,
+  BURST,
+  DISPATCH,
+  RELAY,
+  SOAK,
+  SOAK_INTERVAL_MS,
+  SOAK_STORE,
+  WINDOW,
+} from './settings.js';
+import { benchSoak, type SoakResult } from './soak.js';
 import { table, type Latency } from './stats.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -74,6 +87,93 @@ async function benchStore(kind: StoreKind): Promise<Result> {
     await store.close();
     await database.drop();
   }
+}
+
+/** The soak and the mass reconnect on one server; prints them and writes them as JSON. */
+async function soak() {
+  const started = new Date();
+  log(`\nsoak on ${SOAK_STORE}: seeding, starting the server`);
+  const database = testDatabase(SOAK_STORE);
+  const store = await openStore({
+    databaseUrl: database.databaseUrl,
+    ...(database.schema ? { schema: database.schema } : {}),
+  });
+  // The server's own limits stay at their defaults: the load is spread over enough agents and
+  // people to stay inside each principal's budgets.
+  const env = {
+    DATABASE_URL: database.databaseUrl,
+    ...(database.schema ? { DATABASE_SCHEMA: database.schema } : {}),
+    LOG_LEVEL: 'warn',
+  };
+  let result: SoakResult;
+  try {
+    result = await benchSoak(store, env, await spawnServer(env));
+  } finally {
+    await store.close();
+    await database.drop();
+  }
+  const cpus = os.cpus();
+  const r = result;
+  console.log(
+    `\nAgentMC realtime soak — ${cpus.length} cores (${cpus[0]?.model.trim()}), Node ${process.version}; ` +
+      `one server (${SOAK_STORE}), the clients in one process beside it; ` +
+      `load average ${os
+        .loadavg()
+        .map((n) => n.toFixed(1))
+        .join(' ')} at the end\n`,
+  );
+  const ms = (n: number) => n.toFixed(2);
+  console.log(
+    table(
+      ['measure', 'figure'],
+      [
+        ['sessions (sockets)', `${r.sessions} (${r.sockets})`],
+        ['spread over', `${r.principals.agents} agents, ${r.principals.users} people`],
+        ['all sockets open in', `${r.opened_in_s} s`],
+        [
+          `messages (one per session every ${SOAK_INTERVAL_MS / 1000} s, ${r.seconds} s)`,
+          `${r.messages.sent} (${r.messages.per_second}/s), ${r.messages.replied} replies timed`,
+        ],
+        [
+          'relay person → agent → person p50 / p99 / max',
+          `${ms(r.relay.p50)} / ${ms(r.relay.p99)} / ${ms(r.relay.max)} ms`,
+        ],
+        [
+          'server RSS before sockets → with them',
+          `${r.rss.before_mb} → ${r.rss.with_sockets_mb} MB`,
+        ],
+        ['RSS per socket', `${r.rss.per_socket_kb} KB`],
+        ['errors during the soak', String(r.errors.soak)],
+        [
+          'mass reconnect: connections resumed, after the kill',
+          `${r.reconnect.resumed} of ${r.sockets} in ${r.reconnect.all_resumed_s} s`,
+        ],
+        ['  of which after the new server answered', `${r.reconnect.after_server_up_s} s`],
+        ['  messages sent meanwhile', String(r.reconnect.sent_meanwhile)],
+        ['  lost / twice (replies and wire)', `${r.reconnect.lost} / ${r.reconnect.twice}`],
+        ['errors during the reconnect', String(r.errors.reconnect)],
+      ],
+    ),
+  );
+  if (Object.keys(r.errors.details).length > 0) {
+    console.log(`\nerrors: ${JSON.stringify(r.errors.details)}`);
+  }
+  const report = {
+    started: started.toISOString(),
+    machine: { cores: cpus.length, cpu: cpus[0]?.model.trim(), node: process.version },
+    store: SOAK_STORE,
+    load_average_at_end: os.loadavg(),
+    soak: r,
+  };
+  write(`soak-${started.toISOString().replace(/[:.]/g, '-')}.json`, report, 'soak-latest.json');
+}
+
+function write(name: string, report: object, latest: string) {
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const file = path.join(resultsDir, name);
+  fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  fs.writeFileSync(path.join(resultsDir, latest), `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\nwritten: ${path.relative(process.cwd(), file)}`);
 }
 
 async function main() {
@@ -146,17 +246,11 @@ async function main() {
     settings: { agents: AGENTS, dispatch: DISPATCH, relay: RELAY, burst: BURST, window: WINDOW },
     results,
   };
-  fs.mkdirSync(resultsDir, { recursive: true });
-  const file = path.join(
-    resultsDir,
+  write(
     `realtime-${started.toISOString().replace(/[:.]/g, '-')}.json`,
+    report,
+    'realtime-latest.json',
   );
-  fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  fs.writeFileSync(
-    path.join(resultsDir, 'realtime-latest.json'),
-    `${JSON.stringify(report, null, 2)}\n`,
-  );
-  console.log(`\nwritten: ${path.relative(process.cwd(), file)}`);
 }
 
-await main();
+await (SOAK ? soak() : main());

@@ -30,3 +30,18 @@ export const RELAY = Number(env.BENCH_RELAY ?? 500);
 export const BURST = Number(env.BENCH_BURST ?? 2_000);
 /** BENCH_WINDOW (32): messages in flight at a time in the throughput run. */
 export const WINDOW = Number(env.BENCH_WINDOW ?? 32);
+
+// `pnpm bench:realtime -- --soak` (or BENCH_SOAK=1): the soak and the mass reconnect
+
+/** BENCH_SOAK=1: run the soak (as `--soak` does) instead of dispatch and relay. */
+export const SOAK = env.BENCH_SOAK === '1' || process.argv.includes('--soak');
+/** BENCH_SOAK_STORE (sqlite): the store of the soak's one server, `sqlite` or `postgres`. */
+export const SOAK_STORE = env.BENCH_SOAK_STORE === 'postgres' ? 'postgres' : 'sqlite';
+/** BENCH_SOAK_SESSIONS (1,000): concurrent sessions, two sockets each. */
+export const SOAK_SESSIONS = Number(env.BENCH_SOAK_SESSIONS ?? 1_000);
+/** BENCH_SOAK_PRINCIPALS (100): agents, and people, the sessions are spread over. */
+export const SOAK_PRINCIPALS = Number(env.BENCH_SOAK_PRINCIPALS ?? 100);
+/** BENCH_SOAK_SECONDS (60): how long they talk before the server is killed. */
+export const SOAK_SECONDS = Number(env.BENCH_SOAK_SECONDS ?? 60);
+/** BENCH_SOAK_INTERVAL_MS (5,000): how often each person sends a message. */
+export const SOAK_INTERVAL_MS = Number(env.BENCH_SOAK_INTERVAL_MS ?? 5_000);

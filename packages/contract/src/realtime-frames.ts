@@ -5,10 +5,12 @@ import { CreateRealtimeSignalBody, IdempotencyKey, RealtimeSignal } from './sign
 
 // Websocket frames: one JSON text message each, told apart by `type`.
 //
-// A session's socket: after `ready`, the server sends every new signal of the session, in `seq`
-// order, exactly once. `resume {after_id}` restarts that stream just after the signal `after_id`
-// (0: from the first), catching up from storage before going live, with nothing skipped or
-// repeated. A `session` frame follows every status change; when the session has ended the server
+// A session's socket: the server sends every signal of the session, in `seq` order, exactly once,
+// from where the client's first frame says: `resume {after_id}` starts the stream just after the
+// signal `after_id` (0: from the first), catching up from storage before going live, with nothing
+// skipped or repeated; any other first frame starts it just after `ready`'s `last_seq`. Until the
+// client's first frame (or a whole heartbeat interval of silence) no signal is sent, so a signal
+// written meanwhile never arrives ahead of the catch-up. A later `resume` restarts the stream. A `session` frame follows every status change; when the session has ended the server
 // then closes the socket (code 1000). Any frame from the client, and the websocket's own pongs,
 // count as heartbeats.
 

@@ -4,7 +4,12 @@ import { API_BASE_PATH, contract, createOpenApiDocument } from '@agentmc/contrac
 import { createExpressEndpoints } from '@ts-rest/express';
 import cors from 'cors';
 import express, { type Express } from 'express';
-import { DEFAULT_REALTIME_CONFIG, type RealtimeConfig, type ServerConfig } from './config.js';
+import {
+  DEFAULT_AUTH_FAILURES_PER_MINUTE,
+  DEFAULT_REALTIME_CONFIG,
+  type RealtimeConfig,
+  type ServerConfig,
+} from './config.js';
 import { unavailable } from './errors/failures.js';
 import { UNAVAILABLE_RETRY_AFTER_SECONDS } from './errors/to-api-error.js';
 import { InProcessBus, type RealtimeBus } from './events/bus.js';
@@ -17,6 +22,7 @@ import { createRoutes } from './http/routes.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { createLogger, type Logger } from './logger.js';
 import { Realtime } from './realtime/realtime.js';
+import { Budgets } from './sessions/budgets.js';
 import { Sessions } from './sessions/sessions.js';
 import { Sweeper } from './sessions/sweeper.js';
 import type { Store } from './store/store.js';
@@ -28,6 +34,8 @@ export type AppConfig = Pick<
   Partial<Pick<ServerConfig, 'corsOrigins' | 'webConsoleDir'>> & {
     /** Realtime settings; each one left out takes its default. */
     readonly realtime?: Partial<RealtimeConfig>;
+    /** Failed authentications a minute per client address; 60 when left out, 0: no limit. */
+    readonly authFailuresPerMinute?: number;
   };
 
 export interface AppDeps {
@@ -67,12 +75,17 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
   const openApiDocument = createOpenApiDocument();
   const realtimeConfig = { ...DEFAULT_REALTIME_CONFIG, ...config.realtime };
   const bus = deps.bus ?? new InProcessBus();
+  const budgets = new Budgets({
+    signalsPerMinute: realtimeConfig.signalsPerMinute,
+    authFailuresPerMinute: config.authFailuresPerMinute ?? DEFAULT_AUTH_FAILURES_PER_MINUTE,
+  });
   const sessions = new Sessions({
     store,
     bus,
     clock,
     logger,
     config: { sessionTtlSeconds: config.sessionTtlSeconds, ...realtimeConfig },
+    budgets,
   });
   const realtime = new Realtime({
     config: realtimeConfig,
@@ -108,7 +121,7 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
     // Order matters: who is calling, then how often, then what they sent. An unauthenticated
     // caller never gets its body read.
     globalMiddleware: [
-      authenticate(store.identity, clock),
+      authenticate(store.identity, budgets, clock),
       rateLimit(config.rateLimitPerMinute),
       // Every body is JSON, whatever its Content-Type says, so a text body cannot slip past
       // validation as "no body". Never compressed: any Content-Encoding is refused with 415.

@@ -37,6 +37,8 @@ export const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   /** Requests per minute per API key; 0 turns the limiter off. */
   RATE_LIMIT_PER_MINUTE: intFromEnv(1_200, 0, 1_000_000),
+  /** Failed authentications (401, 403) per minute per client address; 0 turns the limit off. */
+  AUTH_FAILURES_PER_MINUTE: intFromEnv(60, 0, 1_000_000),
   /** Validate every response against the contract (on in tests; costs time in production). */
   VALIDATE_RESPONSES: boolFromEnv(false),
   /** Seconds to wait for in-flight requests on SIGTERM before closing anyway. */
@@ -94,7 +96,10 @@ export const ConfigSchema = z.object({
   REALTIME_MAX_FRAME_BYTES: intFromEnv(65_536, 1_024, 16_777_216),
   /** Bytes queued for one slow socket before the server disconnects it. */
   REALTIME_MAX_BUFFERED_BYTES: intFromEnv(4_194_304, 65_536, 1_073_741_824),
-  /** Signals a minute one socket may send (bursts up to the same number); 0 turns it off. */
+  /**
+   * Signals a minute one principal may send, over HTTP and all its sockets together, every other
+   * websocket frame included (bursts up to the same number); 0 turns it off.
+   */
   REALTIME_SIGNALS_PER_MINUTE: intFromEnv(600, 0, 1_000_000),
   /** Open sockets (session and watch together) one agent or one person may hold on a replica. */
   REALTIME_MAX_SOCKETS_PER_PRINCIPAL: intFromEnv(16, 1, 1_000_000),
@@ -152,6 +157,7 @@ export interface ServerConfig {
   readonly sessionTtlSeconds: number;
   readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly rateLimitPerMinute: number;
+  readonly authFailuresPerMinute: number;
   readonly validateResponses: boolean;
   readonly shutdownGraceSeconds: number;
   readonly bodyLimit: string;
@@ -198,6 +204,7 @@ export function loadConfig(
     sessionTtlSeconds: c.SESSION_TTL_SECONDS,
     logLevel: c.LOG_LEVEL,
     rateLimitPerMinute: c.RATE_LIMIT_PER_MINUTE,
+    authFailuresPerMinute: c.AUTH_FAILURES_PER_MINUTE,
     validateResponses: c.VALIDATE_RESPONSES,
     shutdownGraceSeconds: c.SHUTDOWN_GRACE_SECONDS,
     bodyLimit: c.BODY_LIMIT,
@@ -274,5 +281,10 @@ function consoleDir(given: string | undefined): string | undefined {
   return existsSync(`${built}index.html`) ? built : undefined;
 }
 
+const DEFAULTS = loadConfig({});
+
 /** The realtime defaults, for an app created without a full configuration (tests). */
-export const DEFAULT_REALTIME_CONFIG: RealtimeConfig = loadConfig({}).realtime;
+export const DEFAULT_REALTIME_CONFIG: RealtimeConfig = DEFAULTS.realtime;
+
+/** The failed-authentication budget's default, for an app created without it (tests). */
+export const DEFAULT_AUTH_FAILURES_PER_MINUTE = DEFAULTS.authFailuresPerMinute;

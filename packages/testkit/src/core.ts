@@ -40,3 +40,4 @@ export {
 } from './clock.js';
 export { SESSION_FIELDS, sessionFields, type SessionField } from './session-fields.js';
 export { apiOf, send, type Api, type Reply, type RequestOptions } from './http.js';
+export { between, delayingProxy, type DelayingProxy } from './delaying-proxy.js';

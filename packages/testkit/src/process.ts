@@ -46,10 +46,12 @@ export async function spawnServer(
     openFileLimit?: number;
     /** Where to take the test runs' schema lock, when `DATABASE_URL` goes through a proxy. */
     lockUrl?: string;
+    /** The port to listen on (a restarted server's old one); a free one by default. */
+    port?: number;
   } = {},
 ): Promise<ServerProcess> {
   const timeoutMs = options.timeoutMs ?? 20_000;
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   // It migrates its database before it listens: no test schema is dropped meanwhile.
   return migrating(options.lockUrl ?? env.DATABASE_URL ?? '', () =>
     start(env, port, timeoutMs, options.nodeArgs, options.openFileLimit),

@@ -72,6 +72,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     {
       sessionTtlSeconds: 600,
       rateLimitPerMinute: 0,
+      authFailuresPerMinute: 0,
       validateResponses: true,
       bodyLimit: '64kb',
       ...options.config,

@@ -81,6 +81,20 @@ export class TestSocket<Frame extends AnyFrame = ServerSessionFrame> {
     return frame as Extract<Frame, { type: T }>;
   }
 
+  /**
+   * A session socket's start, as the README tells a client: waits for `ready`, then sends
+   * `resume` — after `afterId`, or by default after the newest signal `ready` names (live from
+   * here on) — which starts the signal stream. Resolves with the `ready` frame.
+   */
+  async ready(afterId?: number): Promise<Extract<ServerSessionFrame, { type: 'ready' }>> {
+    const ready = (await this.next('ready' as Frame['type'])) as unknown as Extract<
+      ServerSessionFrame,
+      { type: 'ready' }
+    >;
+    this.send({ type: 'resume', after_id: afterId ?? ready.last_signal_id });
+    return ready;
+  }
+
   /** The next unread signal that matches; frames before it are skipped. */
   async signal(match: (signal: RealtimeSignal) => boolean): Promise<RealtimeSignal> {
     const frame = await this.#take(

@@ -2,6 +2,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { busFor } from '../events/open-bus.js';
 import { systemClock } from '../lib/clock.js';
 import { createLogger } from '../logger.js';
+import { Budgets } from '../sessions/budgets.js';
 import { Sessions } from '../sessions/sessions.js';
 import { openStore, type OpenStoreOptions } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
@@ -70,6 +71,10 @@ export async function runCli(
     clock: systemClock,
     logger,
     config: { sessionTtlSeconds: config.sessionTtlSeconds, ...config.realtime },
+    budgets: new Budgets({
+      signalsPerMinute: config.realtime.signalsPerMinute,
+      authFailuresPerMinute: config.authFailuresPerMinute,
+    }),
   });
   try {
     const result = await runAdmin(argv, {

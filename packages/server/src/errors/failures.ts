@@ -39,6 +39,7 @@ export type NotClaimable = Failure<'realtime_session.not_claimable'>;
 export type Expired = Failure<'realtime_session.expired'>;
 export type NotClaimed = Failure<'realtime_session.not_claimed'>;
 export type Ended = Failure<'realtime_session.ended'>;
+export type RateLimited = Failure<'rate_limited'>;
 
 export const notFound = (message = 'Realtime session not found.'): NotFound =>
   fail('resource.not_found', message);
@@ -83,7 +84,7 @@ export const notClaimed = (
 export const ended = (status: string, message: string): Ended =>
   fail('realtime_session.ended', message, { details: { status } });
 
-export const rateLimited = (retryAfter: number, message = 'Too many requests.') =>
+export const rateLimited = (retryAfter: number, message = 'Too many requests.'): RateLimited =>
   fail('rate_limited', message, { details: { retry_after: retryAfter }, retryAfter });
 
 export const unavailable = (

@@ -2,10 +2,12 @@ import { BROWSER_TOKEN_PREFIX, type RouteMetadata } from '@agentmc/contract';
 import type { AppRoute } from '@ts-rest/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ForbiddenError, UnauthenticatedError } from '../errors/api-error.js';
+import { toApiError } from '../errors/to-api-error.js';
 import { hashApiKey } from '../lib/api-keys.js';
 import type { Clock } from '../lib/clock.js';
 import type { AgentActor, PersonActor } from '../sessions/actor.js';
 import type { Credential } from '../sessions/standing.js';
+import type { Budgets } from '../sessions/budgets.js';
 import type { IdentityStore, Principal } from '../store/store.js';
 
 /**
@@ -19,15 +21,34 @@ export function apiKeyOf(req: Request): string | undefined {
   return match?.[1];
 }
 
+/** The client's address, as the budget for failed authentication counts it. */
+export function clientAddress(req: Pick<Request, 'ip' | 'socket'>): string {
+  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+}
+
 /**
  * Authenticates every contract route before its input is validated, and enforces the principal
  * kind the contract's route metadata asks for. A browser token stands for its person on the
- * person's routes only: never on an agent's, never to mint another token.
+ * person's routes only: never on an agent's, never to mint another token. Every 401 and 403 it
+ * answers comes out of the client address's budget for failed authentication; once that is
+ * spent, the address gets 429 without any key being looked up.
  */
-export function authenticate(identity: IdentityStore, clock: Clock): RequestHandler {
+export function authenticate(
+  identity: IdentityStore,
+  budgets: Budgets,
+  clock: Clock,
+): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
+    const address = clientAddress(req);
+    const blocked = budgets.authBlocked(address);
+    if (blocked) return next(toApiError(blocked));
+    const failed = (error: unknown) => {
+      const status = toApiError(error).status;
+      if (status === 401 || status === 403) budgets.authFailed(address);
+      next(error);
+    };
     const credential = apiKeyOf(req);
-    if (!credential) return next(new UnauthenticatedError());
+    if (!credential) return failed(new UnauthenticatedError());
     const isToken = credential.startsWith(BROWSER_TOKEN_PREFIX);
     const lookup = isToken
       ? identity.findPrincipalByTokenHash({ tokenHash: hashApiKey(credential), now: clock() })
@@ -52,7 +73,7 @@ export function authenticate(identity: IdentityStore, clock: Clock): RequestHand
         res.locals.principal = principal;
         next();
       })
-      .catch(next);
+      .catch(failed);
   };
 }
 

@@ -54,6 +54,8 @@ export function createRoutes(
       payload: body.payload,
       idempotencyKey: body.idempotency_key ?? null,
     });
+    // Over the sender's budget: a cross-cutting 429, with its Retry-After, from the middleware.
+    if (!sent.ok && sent.code === 'rate_limited') throw toApiError(sent);
     if (!sent.ok) return failed(sent);
     const status = sent.value.created ? (201 as const) : (200 as const);
     return { status, body: { data: sent.value.signal } };

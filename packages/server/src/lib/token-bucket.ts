@@ -22,11 +22,15 @@ export class TokenBucket {
 
   /** Takes a token: 0 when there was one, else the whole seconds until there will be. */
   take(): number {
+    const wait = this.wait();
+    if (wait === 0) this.#tokens -= 1;
+    return wait;
+  }
+
+  /** The whole seconds until a token will be there (0: there is one now), taking nothing. */
+  wait(): number {
     this.#refill();
-    if (this.#tokens >= 1) {
-      this.#tokens -= 1;
-      return 0;
-    }
+    if (this.#tokens >= 1) return 0;
     return Math.max(1, Math.ceil((1 - this.#tokens) / this.#refillPerMs / 1000));
   }
 

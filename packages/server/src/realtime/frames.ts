@@ -28,13 +28,26 @@ export function parseFrame<S extends z.ZodTypeAny>(
   }
   const result = schema.safeParse(json);
   if (!result.success) {
-    const key = (json as { signal?: { idempotency_key?: unknown } } | null)?.signal
-      ?.idempotency_key;
+    const key = keyOf(json);
     return {
       ok: false,
       failure: invalid(fieldsOf(result.error, 'frame')),
-      ...(IdempotencyKey.safeParse(key).success ? { idempotencyKey: key as string } : {}),
+      ...(key !== undefined ? { idempotencyKey: key } : {}),
     };
   }
   return { ok: true, frame: result.data as z.output<S> };
+}
+
+/** The idempotency key a signal frame names, if it names a plausible one; for its refusal. */
+export function idempotencyKeyOf(text: string): string | undefined {
+  try {
+    return keyOf(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
+}
+
+function keyOf(json: unknown): string | undefined {
+  const key = (json as { signal?: { idempotency_key?: unknown } } | null)?.signal?.idempotency_key;
+  return IdempotencyKey.safeParse(key).success ? (key as string) : undefined;
 }

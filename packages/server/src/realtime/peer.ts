@@ -1,8 +1,9 @@
 import { SOCKET_CLOSE_CODES } from '@agentmc/contract';
 import { WebSocket, type RawData } from 'ws';
-import { invalid } from '../errors/failures.js';
+import { invalid, type Failure } from '../errors/failures.js';
 import { toApiError } from '../errors/to-api-error.js';
 import type { Logger } from '../logger.js';
+import { idempotencyKeyOf } from './frames.js';
 
 /** Inbound frames waiting for their turn before the socket stops reading. */
 const INBOUND_HIGH_WATER = 16;
@@ -17,13 +18,16 @@ export interface PeerOptions {
   readonly onText: (text: string) => Promise<void>;
   /** Any sign of life: a frame or a pong. */
   readonly onTraffic: () => void;
+  /** Pays for one inbound frame, whatever it is; a failure refuses it unread. */
+  readonly spend: () => Failure | undefined;
 }
 
 /**
  * One websocket, with both directions bounded. Outbound: a socket whose unsent bytes pass
  * `maxBufferedBytes` is disconnected (it reconnects and resumes) instead of growing the
  * server's memory. Inbound: frames are handled strictly in order, and the socket stops reading
- * while too many wait, so a flood slows the sender down instead of piling up promises.
+ * while too many wait, so a flood slows the sender down instead of piling up promises; every
+ * frame is paid for first, so one over its principal's budget is refused without being read.
  */
 export class Peer {
   readonly #ws: WebSocket;
@@ -149,7 +153,10 @@ export class Peer {
     this.enqueue(async () => {
       try {
         if (this.#revoked) return;
-        if (text === undefined) {
+        const over = this.#options.spend();
+        if (over) {
+          this.sendError(over, text === undefined ? undefined : idempotencyKeyOf(text));
+        } else if (text === undefined) {
           this.sendError(
             invalid({ frame: ['Must be a JSON text frame.'] }, 'Frames must be JSON text.'),
           );

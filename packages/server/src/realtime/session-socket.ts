@@ -7,9 +7,8 @@ import {
   type SessionStatus,
 } from '@agentmc/contract';
 import type { WebSocket } from 'ws';
-import { rateLimited, unavailable } from '../errors/failures.js';
+import { unavailable } from '../errors/failures.js';
 import type { RealtimeEvent } from '../events/bus.js';
-import { TokenBucket } from '../lib/token-bucket.js';
 import type { Logger } from '../logger.js';
 import { sideOf, type Side } from '../sessions/actor.js';
 import type { SessionAdmission, SocketSessions } from '../sessions/socket-sessions.js';
@@ -37,8 +36,6 @@ export interface SessionSocketOptions {
   readonly heartbeatWriteSeconds: number;
   readonly heartbeatIntervalSeconds: number;
   readonly maxBufferedBytes: number;
-  /** Signals a minute this socket may send; 0: no limit. */
-  readonly signalsPerMinute: number;
 }
 
 /**
@@ -47,6 +44,12 @@ export interface SessionSocketOptions {
  * leave in seq order, each exactly once, whatever order the bus brought them in, and a `resume`
  * or a missed event is just a different starting point for the same loop. A live signal that is
  * exactly the next seq skips the read.
+ *
+ * Signals start to flow only once the client has spoken: its first frame, if a `resume`, is where
+ * the stream starts; any other frame starts it just after `ready`'s `last_seq`. Streaming from
+ * `ready` on would send a signal written before the server reads the client's `resume` ahead of
+ * the catch-up, and then again in its turn. A client silent for a whole heartbeat interval gets
+ * the stream from `ready` on.
  */
 export class SessionSocket {
   readonly sessionId: number;
@@ -58,26 +61,26 @@ export class SessionSocket {
   #lastSeq = 0;
   #rank = 0;
   #pumping = false;
+  /** The client has spoken (or stayed silent too long): signals may flow. */
+  #streaming = false;
+  #silenceTimer: NodeJS.Timeout | undefined;
   /** The store may hold signals this socket has not delivered. */
   #dirty = false;
   #pendingResume: number | undefined;
   /** A status change to report: the session, or null to read it. */
   #pendingSession: AgentRealtimeSession | null | undefined;
   #lastHeartbeatAt = Number.NEGATIVE_INFINITY;
-  /** Every signal is a database write: a socket may not send them faster than this. */
-  readonly #signalBudget: TokenBucket | undefined;
 
   constructor(ws: WebSocket, options: SessionSocketOptions) {
     this.sessionId = options.admission.sessionId;
     this.role = sideOf(options.admission.actor);
     this.#o = options;
-    this.#signalBudget =
-      options.signalsPerMinute > 0 ? new TokenBucket(options.signalsPerMinute) : undefined;
     this.peer = new Peer(ws, {
       maxBufferedBytes: options.maxBufferedBytes,
       logger: options.logger,
       onText: (text) => this.#handle(text),
       onTraffic: () => this.#heartbeat(),
+      spend: () => options.sessions.spend(options.admission.actor),
     });
     // Frames that arrive while the socket starts wait for `ready`.
     this.peer.enqueue(() => this.#start());
@@ -89,7 +92,7 @@ export class SessionSocket {
       case 'signal': {
         if (event.seq <= this.#lastSeq) return;
         const idle =
-          this.#started &&
+          this.#streaming &&
           !this.#pumping &&
           !this.#dirty &&
           this.#pendingResume === undefined &&
@@ -149,12 +152,20 @@ export class SessionSocket {
       this.peer.close(SOCKET_CLOSE_CODES.sessionEnded, 'session ended');
       return;
     }
+    this.#silenceTimer = setTimeout(
+      () => this.peer.enqueue(() => Promise.resolve(this.#startStream())),
+      this.#o.heartbeatIntervalSeconds * 1000,
+    );
+    this.#silenceTimer.unref();
+    this.peer.onClose(() => clearTimeout(this.#silenceTimer));
     if (this.#dirty || this.#pendingSession !== undefined) void this.#pump();
   }
 
   async #handle(text: string): Promise<void> {
     if (!this.#started) return;
     const parsed = parseFrame(ClientSessionFrame, text);
+    // The first frame starts the stream; a `resume` says where, below.
+    if (!(parsed.ok && parsed.frame.type === 'resume')) this.#startStream();
     if (!parsed.ok) {
       this.peer.sendError(parsed.failure, parsed.idempotencyKey);
       return;
@@ -168,19 +179,13 @@ export class SessionSocket {
         });
         return;
       case 'resume':
+        this.#streaming = true;
+        clearTimeout(this.#silenceTimer);
         this.#pendingResume = frame.after_id;
         void this.#pump();
         return;
       case 'signal': {
         const { type, payload, idempotency_key } = frame.signal;
-        const retryAfter = this.#signalBudget?.take() ?? 0;
-        if (retryAfter > 0) {
-          this.peer.sendError(
-            rateLimited(retryAfter, 'Too many signals; this one was not sent.'),
-            idempotency_key,
-          );
-          return;
-        }
         const sent = await this.#o.sessions.send(this.#o.admission, {
           type,
           payload,
@@ -191,6 +196,15 @@ export class SessionSocket {
         return;
       }
     }
+  }
+
+  /** Lets signals flow from where the socket stands (`ready`'s last seq, unless resumed). */
+  #startStream(): void {
+    if (this.#streaming) return;
+    this.#streaming = true;
+    clearTimeout(this.#silenceTimer);
+    this.#dirty = true;
+    void this.#pump();
   }
 
   /** The one loop that sends signals and status changes, in order. */
@@ -209,7 +223,7 @@ export class SessionSocket {
           this.#lastSeq = seq;
           this.#dirty = true;
         }
-        if (this.#dirty) {
+        if (this.#dirty && this.#streaming) {
           this.#dirty = false;
           const rows = await sessions.stream(sessionId, this.#lastSeq, PAGE_SIZE);
           // A newer resume replaces this page's starting point.
@@ -230,6 +244,14 @@ export class SessionSocket {
           const pending = this.#pendingSession;
           this.#pendingSession = undefined;
           const session = pending ?? (await sessions.current(sessionId));
+          if (session && isEndedStatus(session.status) && !this.#streaming) {
+            // It ended before the client said where to start: what it has not seen since
+            // `ready` goes first, then the end.
+            this.#streaming = true;
+            this.#dirty = true;
+            this.#pendingSession = session;
+            continue;
+          }
           if (session && RANK[session.status] > this.#rank) {
             this.#rank = RANK[session.status];
             this.peer.send({ type: 'session', session });

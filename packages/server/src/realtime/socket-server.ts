@@ -91,6 +91,11 @@ export class RealtimeSocketServer {
       reject(socket, notFound('No such route.'), this.#deps.logger);
       return;
     }
+    const { sessions } = this.#deps;
+    // An address that failed to authenticate too often is refused before anything is read.
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const blocked = sessions.authBlocked(address);
+    if (blocked) return reject(socket, blocked, this.#deps.logger);
     // The replica's limit comes first, before the ticket costs a read.
     const reserved = this.#registry.reserve();
     if (!reserved.ok) {
@@ -104,10 +109,13 @@ export class RealtimeSocketServer {
       place.release();
       reject(socket, failure, this.#deps.logger);
     };
-    this.#deps.sessions
+    sessions
       .admit(target, url.searchParams.get(TICKET_QUERY_PARAM))
       .then((admitted) => {
-        if (!admitted.ok) return refuse(admitted);
+        if (!admitted.ok) {
+          if (admitted.status === 401 || admitted.status === 403) sessions.authFailed(address);
+          return refuse(admitted);
+        }
         if (this.#closing) return refuse(unavailable(1));
         const assigned = place.assign(admitted.value);
         if (!assigned.ok) return refuse(assigned);
@@ -146,7 +154,6 @@ export class RealtimeSocketServer {
         admission,
         logger: logger.child({ session_id: admission.sessionId, side: admission.actor.kind }),
         heartbeatWriteSeconds: config.heartbeatWriteSeconds,
-        signalsPerMinute: config.signalsPerMinute,
       });
       track(this.#sessions, admission.sessionId, socket);
       place.attach((failure) => socket.peer.revoke(failure));

@@ -40,6 +40,7 @@ export class WatchSocket {
       logger: options.logger,
       onText: (text) => this.#handle(text),
       onTraffic: () => undefined,
+      spend: () => options.sessions.spend(options.agent),
     });
     this.peer.enqueue(() => this.#start());
   }

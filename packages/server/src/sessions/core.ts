@@ -16,6 +16,7 @@ import type { Logger } from '../logger.js';
 import type { SessionRow, SignalRow } from '../store/schema.js';
 import type { StatusChange, Store } from '../store/store.js';
 import { accessFailure } from './access.js';
+import type { Budgets } from './budgets.js';
 import type { Actor, Side } from './actor.js';
 import { toSessionResource, toSignalResource } from './resources.js';
 import type { TicketSigner } from './tickets.js';
@@ -49,6 +50,8 @@ export interface SessionsDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly config: SessionsConfig;
+  /** What each principal may send, and each address may fail to authenticate, a minute. */
+  readonly budgets: Budgets;
 }
 
 /** The dependencies with the ticket signer both faces use. */

@@ -25,6 +25,7 @@ import {
   type NotClaimable,
   type NotClaimed,
   type NotFound,
+  type RateLimited,
   type Result,
 } from '../errors/failures.js';
 import { formatTimestamp } from '../lib/clock.js';
@@ -99,7 +100,7 @@ export type { SessionsConfig, SessionsDeps, SignalDraft } from './core.js';
  * hear of it (and a side that missed it finds it in the signals).
  *
  * @example
- * const sessions = new Sessions({ store, bus, clock, logger, config });
+ * const sessions = new Sessions({ store, bus, clock, logger, config, budgets });
  * const claimed = await sessions.claim({ kind: 'agent', agentId: 7, teamId: 1 }, 42, null);
  * if (claimed.ok) console.log(claimed.value.status); // 'claimed'
  * else console.log(claimed.code); // e.g. 'realtime_session.not_claimable'
@@ -283,12 +284,17 @@ export class Sessions {
 
   // ---- talking ----
 
-  /** One side sends a signal: `created` false when its idempotency key was seen before. */
+  /**
+   * One side sends a signal: `created` false when its idempotency key was seen before. It comes
+   * out of the sender's budget, the same one its sockets' frames use.
+   */
   async send(
     actor: Actor,
     sessionId: number,
     draft: SignalDraft,
-  ): Promise<Result<Sent, NotFound | Forbidden | NotClaimed | Ended>> {
+  ): Promise<Result<Sent, NotFound | Forbidden | NotClaimed | Ended | RateLimited>> {
+    const over = this.#deps.budgets.spend(actor);
+    if (over) return over;
     const found = await findFor(this.#deps, actor, sessionId);
     if (!found.ok) return found;
     return appendSignal(this.#deps, sideOf(actor), sessionId, draft);

@@ -8,6 +8,7 @@ import {
   type Forbidden,
   type NotClaimed,
   type NotFound,
+  type RateLimited,
   type Result,
   type Unauthenticated,
 } from '../errors/failures.js';
@@ -184,7 +185,29 @@ export class SocketSessions {
     return requestedFor(this.#deps, agent, limit);
   }
 
-  /** A signal from an open websocket, whose admission already checked the access rule. */
+  /**
+   * One frame from an open socket (a signal, a ping, a resume or a refused one) comes out of its
+   * principal's budget, the one its other sockets and its HTTP signal posts share: nothing when
+   * within it, else the refusal.
+   */
+  spend(actor: Actor): RateLimited | undefined {
+    return this.#deps.budgets.spend(actor);
+  }
+
+  /** Whether a client address may open a socket, or has failed to authenticate too often. */
+  authBlocked(address: string): RateLimited | undefined {
+    return this.#deps.budgets.authBlocked(address);
+  }
+
+  /** A socket from `address` was refused as unauthenticated or forbidden (401, 403). */
+  authFailed(address: string): void {
+    this.#deps.budgets.authFailed(address);
+  }
+
+  /**
+   * A signal from an open websocket, whose admission already checked the access rule (and whose
+   * frame was paid for, with {@link SocketSessions.spend}).
+   */
   send(
     admission: SessionAdmission,
     draft: SignalDraft,

@@ -27,7 +27,7 @@ describe.each(await storeKinds())('a realtime conversation, end to end (%s)', (k
     expect(Object.keys(requested).slice(0, 14)).toContain('updated_at');
     expect(Object.keys(requested).at(-1)).toBe('socket');
     const browser = await TestSocket.open(requested.socket.url);
-    const browserReady = await browser.next('ready');
+    const browserReady = await browser.ready();
     expect(browserReady).toMatchObject({ role: 'browser', last_signal_id: 0, last_seq: 0 });
     expect(browserReady.session.status).toBe('requested');
 
@@ -46,7 +46,7 @@ describe.each(await storeKinds())('a realtime conversation, end to end (%s)', (k
     // The agent's first connection makes the session active.
     w.clock.advance(5);
     let agent = await TestSocket.open(claimed.socket.url);
-    const agentReady = await agent.next('ready');
+    const agentReady = await agent.ready();
     expect(agentReady.role).toBe('agent');
     expect(agentReady.session).toMatchObject({ status: 'active', opened_at: iso(T0 + 10) });
     expect(agentReady.session.last_agent_heartbeat_at).toBe(iso(T0 + 10));
@@ -169,7 +169,7 @@ describe.each(await storeKinds())('a realtime conversation, end to end (%s)', (k
     const requested = await request(w);
     await claim(w, requested.id);
     const browser = await TestSocket.open(requested.socket.url);
-    await browser.next('ready');
+    await browser.ready();
 
     w.clock.advance(3);
     const path = `/agents/realtime/sessions/${requested.id}/close`;

@@ -69,9 +69,9 @@ describe.each(await storeKinds())('events across processes (%s)', (kind) => {
       );
       expect(claimed.status).toBe(200);
       const browser = await TestSocket.open(requested.socket.url);
-      await browser.next('ready');
+      await browser.ready();
       const agent = await TestSocket.open(claimed.body.data.socket.url);
-      await agent.next('ready');
+      await agent.ready();
       agent.send({ type: 'signal', signal: { type: 'chat.agent.done', payload: { text: 'hi' } } });
       expect((await browser.signal((s) => s.type === 'chat.agent.done')).payload).toEqual({
         text: 'hi',

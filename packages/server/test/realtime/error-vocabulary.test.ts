@@ -47,7 +47,8 @@ describe.each(await storeKinds())('the same failures over HTTP and websocket (%s
   // Each test has a world (and keys) of its own, so one server serves them all.
   const world = useWorld(
     kind,
-    { rateLimitPerMinute: 3, realtime: { signalsPerMinute: 1 } },
+    // An agent's socket says `resume`, posts one signal and sends one more frame in most tests.
+    { rateLimitPerMinute: 3, realtime: { signalsPerMinute: 3 } },
     { shared: true },
   );
 
@@ -199,8 +200,9 @@ describe.each(await storeKinds())('the same failures over HTTP and websocket (%s
     let http = await w.bot('GET', `/agents/realtime/sessions/${id}/signals`);
     while (http.status !== 429)
       http = await w.bot('GET', `/agents/realtime/sessions/${id}/signals`);
-    agent.send({ type: 'signal', signal: { type: 'n', payload: {} } });
-    agent.send({ type: 'signal', signal: { type: 'n', payload: {}, idempotency_key: 'second' } });
+    for (const key of ['first', 'second', 'third']) {
+      agent.send({ type: 'signal', signal: { type: 'n', payload: {}, idempotency_key: key } });
+    }
     const frame = await agent.next('error');
 
     expect(frame.error.code).toBe(http.body.error.code);

@@ -63,11 +63,12 @@ describe.each(await storeKinds())('websocket frames (%s)', (kind) => {
   });
 });
 
-describe.each(await storeKinds())('signals over a socket, at 3 a minute (%s)', (kind) => {
-  const world = useWorld(kind, { realtime: { signalsPerMinute: 3 } }, { shared: true });
+describe.each(await storeKinds())('signals over a socket, at 4 a minute (%s)', (kind) => {
+  const world = useWorld(kind, { realtime: { signalsPerMinute: 4 } }, { shared: true });
 
   it('refuses a signal over the rate with rate_limited and retry_after, writing nothing', async () => {
     const w = world();
+    // The socket's `resume` is the person's first frame of four.
     const { id, browser } = await connected(w);
     for (let i = 1; i <= 4; i++) {
       browser.send({

@@ -90,14 +90,14 @@ export async function claim(w: World, sessionId: number) {
   return reply.body.data as AgentRealtimeSessionWithSocket;
 }
 
-/** Person requests, agent claims, both connect and see `ready`. */
+/** Person requests, agent claims, both connect, see `ready` and start their streams live. */
 export async function connected(w: World) {
   const requested = await request(w);
   const claimed = await claim(w, requested.id);
   const browser = await TestSocket.open(requested.socket.url);
-  await browser.next('ready');
+  await browser.ready();
   const agent = await TestSocket.open(claimed.socket.url);
-  await agent.next('ready');
+  await agent.ready();
   return { id: requested.id, requested, claimed, browser, agent };
 }
 

@@ -15,7 +15,7 @@ describe.each(await storeKinds())('the server ends abandoned sessions (%s)', (ki
     const w = world();
     const requested = await request(w, { ttl_seconds: 60 });
     const browser = await TestSocket.open(requested.socket.url);
-    await browser.next('ready');
+    await browser.ready();
 
     w.clock.advance(59);
     expect(await w.server.sweep()).toBe(0);
@@ -41,7 +41,7 @@ describe.each(await storeKinds())('the server ends abandoned sessions (%s)', (ki
     const requested = await request(w);
     await claim(w, requested.id);
     const browser = await TestSocket.open(requested.socket.url);
-    await browser.next('ready');
+    await browser.ready();
 
     w.clock.advance(29);
     expect(await w.server.sweep()).toBe(0);

@@ -62,7 +62,7 @@ describe.runIf(kinds.includes('postgres'))('two replicas on PostgreSQL', () => {
     await watch.close();
 
     let browser = await TestSocket.open(requested.body.data.socket.url);
-    await browser.next('ready');
+    await browser.ready();
     const claimed = await b.bot('POST', `/agents/realtime/sessions/${id}/claim`, {});
     expect(claimed.status).toBe(200);
     expect(claimed.body.data.socket.url.startsWith(b.server.origin.replace('http', 'ws'))).toBe(
@@ -70,7 +70,7 @@ describe.runIf(kinds.includes('postgres'))('two replicas on PostgreSQL', () => {
     );
     expect((await browser.next('session')).session.status).toBe('claimed');
     let agent = await TestSocket.open(claimed.body.data.socket.url);
-    await agent.next('ready');
+    await agent.ready();
     expect((await browser.next('session')).session.status).toBe('active');
 
     // Both ways across replicas, a payload too large for NOTIFY included.
@@ -152,7 +152,7 @@ describe.runIf(kinds.includes('postgres'))('two replicas on PostgreSQL', () => {
     const id = requested.body.data.id as number;
     const claimed = await b.bot('POST', `/agents/realtime/sessions/${id}/claim`, {});
     const agent = await TestSocket.open(claimed.body.data.socket.url);
-    await agent.next('ready');
+    await agent.ready();
 
     // Cut both replicas' listening connections, as a PostgreSQL restart or a network blip would.
     const admin = new pg.Client({ connectionString: PG_TEST_URL });

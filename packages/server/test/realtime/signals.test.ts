@@ -101,7 +101,7 @@ describe.each(await storeKinds())('signals over HTTP (%s)', (kind) => {
     const requested = await request(w);
     await claim(w, requested.id);
     const watcher = await TestSocket.open(requested.socket.url);
-    await watcher.next('ready');
+    await watcher.ready();
     const writes = Array.from({ length: 60 }, (_, i) =>
       i % 2 === 0
         ? w.bot('POST', agentPath(requested.id, '/signals'), { type: 'n', payload: { i } })
