@@ -6,3 +6,4 @@ export * from './realtime-frames.js';
 export * from './errors.js';
 export * from './contract.js';
 export * from './openapi.js';
+export * from './asyncapi.js';
