@@ -10,7 +10,7 @@ export function identityStore(db: Kysely<Database>): IdentityStore {
     db
       .selectFrom('api_keys as k')
       .leftJoin('agents as a', 'a.id', 'k.agent_id')
-      .select(['k.id', 'k.team_id', 'k.agent_id', 'k.user_id', 'a.disabled_at'])
+      .select(['k.id', 'k.prefix', 'k.team_id', 'k.agent_id', 'k.user_id', 'a.disabled_at'])
       .where('k.key_hash', '=', p.keyHash)
       .where('k.revoked_at', 'is', null),
   );
@@ -25,7 +25,7 @@ export function identityStore(db: Kysely<Database>): IdentityStore {
       const row = await db
         .selectFrom('api_keys as k')
         .leftJoin('agents as a', 'a.id', 'k.agent_id')
-        .select(['k.id', 'k.team_id', 'k.agent_id', 'k.user_id', 'a.disabled_at'])
+        .select(['k.id', 'k.prefix', 'k.team_id', 'k.agent_id', 'k.user_id', 'a.disabled_at'])
         .where('k.id', '=', keyId)
         .where('k.revoked_at', 'is', null)
         .executeTakeFirst();
@@ -65,6 +65,30 @@ export function identityStore(db: Kysely<Database>): IdentityStore {
         )
         .returningAll()
         .executeTakeFirst(),
+
+    // The admin CLI's lists: oldest first, optionally one team's.
+    listTeams: () => db.selectFrom('teams').selectAll().orderBy('id').execute(),
+    listUsers: (input) =>
+      db
+        .selectFrom('users')
+        .selectAll()
+        .$if(input.teamId !== undefined, (q) => q.where('team_id', '=', input.teamId!))
+        .orderBy('id')
+        .execute(),
+    listAgents: (input) =>
+      db
+        .selectFrom('agents')
+        .selectAll()
+        .$if(input.teamId !== undefined, (q) => q.where('team_id', '=', input.teamId!))
+        .orderBy('id')
+        .execute(),
+    listApiKeys: (input) =>
+      db
+        .selectFrom('api_keys')
+        .select(['id', 'prefix', 'team_id', 'agent_id', 'user_id', 'created_at', 'revoked_at'])
+        .$if(input.teamId !== undefined, (q) => q.where('team_id', '=', input.teamId!))
+        .orderBy('id')
+        .execute(),
 
     findAgent: (id) => db.selectFrom('agents').selectAll().where('id', '=', id).executeTakeFirst(),
     findUser: (id) => db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst(),
@@ -117,6 +141,7 @@ export function identityStore(db: Kysely<Database>): IdentityStore {
 
 function toPrincipal(row: {
   id: number;
+  prefix: string;
   team_id: number;
   agent_id: number | null;
   user_id: number | null;
@@ -124,6 +149,7 @@ function toPrincipal(row: {
 }): Principal {
   return {
     keyId: row.id,
+    keyPrefix: row.prefix,
     teamId: row.team_id,
     agentId: row.agent_id,
     userId: row.user_id,
