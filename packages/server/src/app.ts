@@ -68,11 +68,7 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
   const realtimeConfig = { ...DEFAULT_REALTIME_CONFIG, ...config.realtime };
   const bus = deps.bus ?? new InProcessBus();
   // The realtime transport is built after the sessions layer; the metrics read it when scraped.
-  let realtime: Realtime | undefined;
-  const metrics = new Metrics({
-    store,
-    openSockets: () => realtime?.sockets.counts ?? { sessions: 0, watchers: 0 },
-  });
+  const metrics: Metrics = new Metrics({ store, openSockets: () => realtime.sockets.counts });
   const sessions = new Sessions({
     store,
     bus,
@@ -81,7 +77,7 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
     config: { sessionTtlSeconds: config.sessionTtlSeconds, ...realtimeConfig },
     observer: metrics.observer,
   });
-  realtime = new Realtime({
+  const realtime: Realtime = new Realtime({
     config: realtimeConfig,
     sessions: sessions.sockets,
     bus,
