@@ -34,7 +34,7 @@ function start(command: string, args: string[], cwd: string, env: Record<string,
   const lines: Record<string, unknown>[] = [];
   const waiting: { msg: string; resolve: (line: Record<string, unknown>) => void }[] = [];
   let buffered = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     buffered += chunk;
     const parts = buffered.split('\n');
     buffered = parts.pop()!;
@@ -44,7 +44,7 @@ function start(command: string, args: string[], cwd: string, env: Record<string,
       for (const w of waiting.filter((w) => w.msg === line.msg)) w.resolve(line);
     }
   });
-  child.stderr!.resume();
+  child.stderr.resume();
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const run: Started = {
     child,
