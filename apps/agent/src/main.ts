@@ -3,6 +3,7 @@
 // Everything else is the library (agent.ts), which tests drive in-process.
 import { AgentMCApi } from '@agentmc/api';
 import { Agent } from './agent.js';
+import { agentProgram } from './cli.js';
 import { AgentConfigError, loadAgentConfigFromProcess, type AgentConfig } from './config.js';
 import { AgentAuthError } from './errors.js';
 import { createJsonLogger } from './logger.js';
@@ -10,6 +11,12 @@ import { createJsonLogger } from './logger.js';
 /** Exit codes: 0 stopped by a signal, 1 stopped by the API (401/403) or a fault, 2 bad config. */
 const EXIT_FAILED = 1;
 const EXIT_CONFIG = 2;
+
+// --help and --version print and exit 0; any argument is a usage error (2): the agent is
+// configured by its environment alone, and must not start on a mistyped flag.
+agentProgram()
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : EXIT_CONFIG))
+  .parse(process.argv);
 
 let config: AgentConfig;
 try {

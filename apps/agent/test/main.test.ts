@@ -23,8 +23,8 @@ interface Run {
   line(event: string): Promise<Record<string, unknown>>;
 }
 
-function runAgent(env: Record<string, string>): Run {
-  const child = spawn(process.execPath, [main], {
+function runAgent(env: Record<string, string>, args: string[] = []): Run {
+  const child = spawn(process.execPath, [main, ...args], {
     env: {
       PATH: process.env.PATH ?? '',
       AGENTMC_POLL_MIN_MS: '20',
@@ -46,7 +46,8 @@ function runAgent(env: Record<string, string>): Run {
     buffered = lines.pop()!;
     for (const line of lines) {
       stdout.push(line);
-      seen(JSON.parse(line) as Record<string, unknown>);
+      // Logs are JSON lines; `--help` and `--version` print text.
+      if (line.startsWith('{')) seen(JSON.parse(line) as Record<string, unknown>);
     }
   });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
@@ -143,5 +144,33 @@ describe('pnpm agent (dist/main.js)', () => {
     expect((await run.exited).code).toBe(2);
     expect(run.stderr.join('')).toMatch(/Invalid configuration:\n {2}- AGENTMC_API_KEY: required/);
     expect(run.stdout).toEqual([]);
+  });
+
+  it('--help prints what it does, every setting it reads and the exit codes, and exits 0 without starting', async () => {
+    const run = runAgent({}, ['--help']);
+    expect((await run.exited).code).toBe(0);
+    const help = run.stdout.join('\n');
+    expect(help).toMatch(/^Usage: pnpm agent/);
+    for (const name of [
+      'AGENTMC_API_KEY',
+      'AGENTMC_BASE_URL',
+      'AGENTMC_WATCH',
+      'AGENTMC_LOG_LEVEL',
+    ]) {
+      expect(help).toContain(name);
+    }
+    expect(run.stderr).toEqual([]);
+  });
+
+  it('--version prints the package’s version and exits 0', async () => {
+    const run = runAgent({}, ['--version']);
+    expect((await run.exited).code).toBe(0);
+    expect(run.stdout).toEqual(['0.1.0']);
+  });
+
+  it('exits 2 on an argument instead of starting with it ignored', async () => {
+    const run = runAgent({ AGENTMC_API_KEY: 'amc_x' }, ['--agent', '1']);
+    expect((await run.exited).code).toBe(2);
+    expect(run.stderr.join('')).toMatch(/unknown option '--agent'/);
   });
 });

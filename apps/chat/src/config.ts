@@ -1,3 +1,5 @@
+import { CommanderError } from 'commander';
+import { chatProgram } from './cli.js';
 /** What `pnpm chat` needs: who the person is, where the API is, which agent to talk to. */
 export interface ChatConfig {
   /** `AGENTMC_API_KEY`: a person's (user) key. */
@@ -31,13 +33,17 @@ export function loadChatConfig(
   env: Readonly<Record<string, string | undefined>>,
 ): ChatConfig {
   const problems: string[] = [];
-  let agent: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '--agent') agent = args[++i];
-    else if (arg.startsWith('--agent=')) agent = arg.slice('--agent='.length);
-    else problems.push(`unknown argument: ${arg}`);
+  const program = chatProgram()
+    .exitOverride()
+    .configureOutput({ writeOut: () => {}, writeErr: () => {} });
+  try {
+    program.parse([...args], { from: 'user' });
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    problems.push(error.message.replace(/^error: /, ''));
   }
+  // What was read before a mistake still counts, so that every problem is listed at once.
+  const agent = program.opts<{ agent?: string }>().agent;
   const agentId = Number(agent);
   if (agent === undefined) problems.push('--agent ID is required');
   else if (!/^\d+$/.test(agent) || !Number.isSafeInteger(agentId) || agentId < 1) {

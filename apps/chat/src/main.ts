@@ -3,11 +3,17 @@
 // on stdin/stdout, exit codes out; everything else is runChat (chat.ts), which tests drive.
 import { AgentMCApi } from '@agentmc/api';
 import { ChatError, runChat } from './chat.js';
+import { chatProgram } from './cli.js';
 import { ChatUsageError, loadChatConfigFromProcess, type ChatConfig } from './config.js';
 
 /** Exit codes: 0 the chat ended, 1 it could not happen (refused, nobody claimed), 2 usage. */
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
+
+// --help and --version print and exit 0; a mistake in the arguments is a usage error (2).
+chatProgram()
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : EXIT_USAGE))
+  .parse(process.argv);
 
 let config: ChatConfig;
 try {

@@ -51,6 +51,26 @@ describe('pnpm chat (dist/main.js)', () => {
     expect(run.stderr).toMatch(/usage: AGENTMC_API_KEY=<user key> pnpm chat --agent ID/);
   });
 
+  it('--help prints the usage, the environment it reads and the exit codes, and exits 0', async () => {
+    const run = await runChatProgram(['--help'], {}, '');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^Usage: pnpm chat --agent ID/);
+    expect(run.stdout).toMatch(/--agent <id>/);
+    expect(run.stdout).toMatch(/AGENTMC_API_KEY[\s\S]*AGENTMC_BASE_URL/);
+    expect(run.stderr).toBe('');
+  });
+
+  it('--version prints the package’s version and exits 0', async () => {
+    const run = await runChatProgram(['--version'], {}, '');
+    expect(run).toMatchObject({ code: 0, stdout: '0.1.0\n' });
+  });
+
+  it('exits 2 naming an unknown option', async () => {
+    const run = await runChatProgram(['--agent', '1', '--colour'], { AGENTMC_API_KEY: 'k' }, '');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/unknown option '--colour'/);
+  });
+
   it('exits 1 and says why when the API refuses the request', async () => {
     const w = await world();
     const run = await runChatProgram(
@@ -84,7 +104,7 @@ describe('loadChatConfig', () => {
     })();
     expect(error).toBeInstanceOf(ChatUsageError);
     expect((error as ChatUsageError).problems).toEqual([
-      'unknown argument: --verbose',
+      "unknown option '--verbose'",
       '--agent must be a positive integer, got "0"',
       'AGENTMC_API_KEY is required: a person’s key (`pnpm admin key create --user ID`)',
       'AGENTMC_BASE_URL must be an http(s) URL such as http://localhost:3000/api/v1',

@@ -8,3 +8,4 @@ export * from './chat.js';
 export * from './errors.js';
 export * from './contract.js';
 export * from './openapi.js';
+export * from './asyncapi.js';

@@ -1,10 +1,13 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
+  BODY_ROUTE_STATUSES,
   CROSS_CUTTING_STATUSES,
+  EVERY_ROUTE_STATUSES,
+  type BodyRouteStatus,
+  type EveryRouteStatus,
   type ErrorEnvelope,
   contract,
   type Contract,
-  type CrossCuttingStatus,
   type OperationId,
   type RouteMetadata,
 } from '../src/index.js';
@@ -40,24 +43,45 @@ describe('the contract’s routes', () => {
     for (const [, route] of routes) expect(route).toHaveProperty('method');
   });
 
-  it('names the cross-cutting statuses: 401, 403, 413, 422, 429, 500, 503', () => {
-    expect(CROSS_CUTTING_STATUSES).toEqual([401, 403, 413, 415, 422, 429, 500, 503]);
+  it('names the cross-cutting statuses: 401, 403, 422, 429, 500, 503 everywhere, 413 and 415 with a body', () => {
+    expect(EVERY_ROUTE_STATUSES).toEqual([401, 403, 422, 429, 500, 503]);
+    expect(BODY_ROUTE_STATUSES).toEqual([413, 415]);
+    expect([...CROSS_CUTTING_STATUSES].sort()).toEqual([401, 403, 413, 415, 422, 429, 500, 503]);
   });
 
-  it.each(routes)('%s lists every cross-cutting status, as the error envelope', (_, route) => {
-    const body = { error: { code: 'internal', message: 'Internal server error.' } };
-    for (const status of CROSS_CUTTING_STATUSES) {
-      const responses: Record<number, unknown> = route.responses;
-      const schema = responses[status] as typeof ErrorEnvelope | undefined;
-      expect(schema, `${status}`).toBeDefined();
-      expect(schema!.parse(body)).toEqual(body);
-      expect(schema!.description, `${status} is described`).toBeTruthy();
-    }
-  });
+  /** The cross-cutting statuses a route can answer: 413 only when it reads a body. */
+  const crossCuttingOf = (route: { method: string }) =>
+    route.method === 'GET'
+      ? [...EVERY_ROUTE_STATUSES]
+      : [...EVERY_ROUTE_STATUSES, ...BODY_ROUTE_STATUSES];
+
+  it.each(routes)(
+    '%s lists the cross-cutting statuses it can answer, as the envelope',
+    (_, route) => {
+      const body = { error: { code: 'internal', message: 'Internal server error.' } };
+      for (const status of crossCuttingOf(route)) {
+        const responses: Record<number, unknown> = route.responses;
+        const schema = responses[status] as typeof ErrorEnvelope | undefined;
+        expect(schema, `${status}`).toBeDefined();
+        expect(schema!.parse(body)).toEqual(body);
+        expect(schema!.description, `${status} is described`).toBeTruthy();
+      }
+    },
+  );
 
   it.each(routes)('%s lists its own statuses, and no others', (id, route) => {
-    const expected = [...ROUTES[id as OperationId].statuses, ...CROSS_CUTTING_STATUSES];
+    const expected = [...ROUTES[id as OperationId].statuses, ...crossCuttingOf(route)];
     expect(statusesOf(route).sort()).toEqual([...expected].sort());
+  });
+
+  it.each(routes)('%s never lists a body’s failures without a body', (_, route) => {
+    if (route.method !== 'GET') return;
+    expect(statusesOf(route)).not.toContain(413);
+  });
+
+  it.each(routes)('%s has a summary and a description', (_, route) => {
+    expect(route.summary).toBeTruthy();
+    expect(route.description?.length ?? 0).toBeGreaterThan(40);
   });
 
   it.each(routes)('%s describes each of its responses', (_, route) => {
@@ -80,15 +104,18 @@ describe('the contract’s routes', () => {
       auth: 'user';
     }>();
     expectTypeOf<keyof Contract['claimAgentRealtimeSession']['responses']>().toEqualTypeOf<
-      200 | 404 | 409 | CrossCuttingStatus
+      200 | 404 | 409 | EveryRouteStatus | BodyRouteStatus
     >();
     expectTypeOf<keyof Contract['createAgentRealtimeWatch']['responses']>().toEqualTypeOf<
-      200 | CrossCuttingStatus
+      200 | EveryRouteStatus | BodyRouteStatus
+    >();
+    expectTypeOf<keyof Contract['listRealtimeSessions']['responses']>().toEqualTypeOf<
+      200 | EveryRouteStatus
     >();
     expectTypeOf<Contract['listRealtimeSessions']['strictStatusCodes']>().toEqualTypeOf<true>();
     expectTypeOf<{
       [K in OperationId]: Contract[K] extends { responses: infer R }
-        ? CrossCuttingStatus extends keyof R
+        ? EveryRouteStatus extends keyof R
           ? true
           : false
         : false;

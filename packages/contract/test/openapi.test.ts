@@ -1,6 +1,9 @@
+import SwaggerParser from '@apidevtools/swagger-parser';
 import { SESSION_FIELDS } from '@agentmc/testkit/session-fields';
+import type { OpenAPIV3 } from 'openapi-types';
 import { describe, expect, it } from 'vitest';
-import { contract, createOpenApiDocument } from '../src/index.js';
+import type { ZodTypeAny } from 'zod';
+import { contract, createOpenApiDocument, EVERY_ROUTE_STATUSES } from '../src/index.js';
 
 interface Parameter {
   name: string;
@@ -15,12 +18,32 @@ interface Operation {
   security?: Record<string, string[]>[];
 }
 
-const document = createOpenApiDocument() as unknown as {
+interface Document {
   openapi: string;
   servers: { url: string }[];
+  tags: { name: string; description: string }[];
   paths: Record<string, Record<string, Operation>>;
-  components: { securitySchemes: Record<string, Record<string, string>> };
-};
+  components: {
+    securitySchemes: Record<string, Record<string, string>>;
+    schemas: Record<string, unknown>;
+  };
+}
+
+/** The document as served, with its `$ref`s. */
+const raw = createOpenApiDocument() as unknown as Document;
+/** The same with every `$ref` replaced by what it names, for reading shapes. */
+const document = (await SwaggerParser.dereference(
+  structuredClone(raw) as unknown as OpenAPIV3.Document,
+)) as unknown as Document;
+
+/** The contract's operations: the document's paths less the operators' (tag `operations`). */
+const contractOperations = (doc: Document) =>
+  Object.entries(doc.paths).flatMap(([path, operations]) =>
+    Object.entries(operations)
+      .filter(([method]) => method !== 'servers')
+      .map(([method, op]) => ({ path, method, op: op as Operation & { tags: string[] } }))
+      .filter(({ op }) => !op.tags.includes('operations')),
+  );
 
 const LIST_PATH = '/agents/realtime/sessions/requested';
 const CLAIM_PATH = '/agents/realtime/sessions/{session}/claim';
@@ -45,20 +68,14 @@ describe('the OpenAPI document', () => {
         return `${route.method.toLowerCase()} ${path} ${id}`;
       })
       .sort();
-    const inDocument = Object.entries(document.paths)
-      .flatMap(([path, operations]) =>
-        Object.entries(operations).map(([method, op]) => `${method} ${path} ${op.operationId}`),
-      )
+    const inDocument = contractOperations(document)
+      .map(({ path, method, op }) => `${method} ${path} ${op.operationId}`)
       .sort();
     expect(inDocument).toEqual(fromContract);
   });
 
   it('lists every status of every route under its operation, as JSON with a description', () => {
-    const operations = new Map(
-      Object.values(document.paths)
-        .flatMap((methods) => Object.values(methods))
-        .map((op) => [op.operationId, op]),
-    );
+    const operations = new Map(contractOperations(document).map(({ op }) => [op.operationId, op]));
     for (const [id, route] of Object.entries(contract)) {
       const responses = operations.get(id)!.responses as Record<
         string,
@@ -141,17 +158,125 @@ describe('the OpenAPI document', () => {
     );
   });
 
-  it('secures both operations with ApiKeyAuth in the X-Api-Key header', () => {
-    expect(document.components.securitySchemes.ApiKeyAuth).toEqual({
+  it('secures every operation with either scheme: X-Api-Key, or Authorization: Bearer', () => {
+    expect(document.components.securitySchemes.ApiKeyAuth).toMatchObject({
       type: 'apiKey',
       in: 'header',
       name: 'X-Api-Key',
     });
-    expect(list().security).toEqual([{ ApiKeyAuth: [] }]);
-    expect(claim().security).toEqual([{ ApiKeyAuth: [] }]);
+    expect(document.components.securitySchemes.BearerAuth).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+    });
+    for (const { op } of contractOperations(document)) {
+      expect(op.security, op.operationId).toEqual([{ ApiKeyAuth: [] }, { BearerAuth: [] }]);
+    }
   });
 
   it('is JSON: it survives a round trip unchanged', () => {
     expect(JSON.parse(JSON.stringify(document))).toEqual(document);
+  });
+});
+
+describe('the OpenAPI document, for a reader', () => {
+  it('is a valid OpenAPI 3 document (swagger-parser validates it, $refs and all)', async () => {
+    await expect(SwaggerParser.validate(structuredClone(raw) as never)).resolves.toBeDefined();
+  });
+
+  it('names its shared schemas as components and refers to them', () => {
+    expect(Object.keys(raw.components.schemas)).toEqual(
+      expect.arrayContaining([
+        'AgentRealtimeSession',
+        'AgentRealtimeSessionWithSocket',
+        'ClaimedRealtimeSession',
+        'RealtimeSignal',
+        'RealtimeTicket',
+        'ApiError',
+        'CreateRealtimeSessionBody',
+        'CreateRealtimeSignalBody',
+        'CloseRealtimeSessionBody',
+      ]),
+    );
+    const listed = (
+      raw.paths[LIST_PATH]!.get!.responses['200']!.content!['application/json']!.schema as {
+        properties: { data: { items: unknown } };
+      }
+    ).properties.data.items;
+    expect(listed).toEqual({ $ref: '#/components/schemas/AgentRealtimeSession' });
+    const error = raw.paths[CLAIM_PATH]!.post!.responses['409']!.content!['application/json']!
+      .schema as { properties: { error: unknown } };
+    expect(error.properties.error).toEqual({ $ref: '#/components/schemas/ApiError' });
+    // Written out once, not in every operation: the served document stays small.
+    expect(JSON.stringify(raw).length).toBeLessThan(80_000);
+  });
+
+  it('tags each operation agent, person or operations, and describes each tag', () => {
+    expect(raw.tags.map((t) => t.name)).toEqual(['agent', 'person', 'operations']);
+    for (const tag of raw.tags) expect(tag.description.length).toBeGreaterThan(20);
+    for (const { op } of contractOperations(raw)) {
+      const route = contract[op.operationId as keyof typeof contract];
+      expect((op as unknown as { tags: string[] }).tags, op.operationId).toEqual([
+        route.metadata.auth === 'agent' ? 'agent' : 'person',
+      ]);
+    }
+    expect(raw.paths['/readyz']!.get).toMatchObject({ tags: ['operations'], security: [] });
+    expect(raw.paths['/healthz']).toMatchObject({ servers: [{ url: '/' }] });
+  });
+
+  it('gives every operation a summary and a description', () => {
+    for (const { op } of contractOperations(raw)) {
+      const { summary, description } = op as unknown as { summary: string; description: string };
+      expect(summary, op.operationId).toBeTruthy();
+      expect(description.length, op.operationId).toBeGreaterThan(40);
+    }
+  });
+
+  it('gives every response of every operation an example that its own schema accepts', () => {
+    for (const { op } of contractOperations(raw)) {
+      const route = contract[op.operationId as keyof typeof contract];
+      for (const [status, response] of Object.entries(op.responses)) {
+        const media = response.content!['application/json'] as { example?: unknown };
+        expect(media.example, `${op.operationId} ${status}`).toBeDefined();
+        const schema = (route.responses as Record<string, ZodTypeAny>)[status]!;
+        const parsed = schema.safeParse(media.example);
+        expect(parsed.success, `${op.operationId} ${status}: ${parsed.error?.message}`).toBe(true);
+      }
+    }
+  });
+
+  it('gives each error example the code its status travels with', () => {
+    const codes: Record<string, RegExp> = {
+      '401': /^auth\.unauthenticated$/,
+      '403': /^auth\.forbidden$/,
+      '404': /^resource\.not_found$/,
+      '409': /^realtime_session\./,
+      '413': /^request\.too_large$/,
+      '415': /^request\.unsupported_encoding$/,
+      '422': /^validation\.failed$/,
+      '429': /^rate_limited$/,
+      '500': /^internal$/,
+      '503': /^service\.unavailable$/,
+    };
+    for (const { op } of contractOperations(raw)) {
+      for (const [status, response] of Object.entries(op.responses)) {
+        if (Number(status) < 400) continue;
+        const example = (response.content!['application/json'] as unknown as { example: any })
+          .example;
+        expect(example.error.code, `${op.operationId} ${status}`).toMatch(codes[status]!);
+      }
+    }
+  });
+
+  it('lists only the statuses a route can answer: no 413 or 415 where nothing reads a body', () => {
+    for (const { method, op } of contractOperations(raw)) {
+      const statuses = Object.keys(op.responses).map(Number);
+      for (const status of EVERY_ROUTE_STATUSES) expect(statuses).toContain(status);
+      for (const status of [413, 415]) {
+        if (method === 'get') expect(statuses, op.operationId).not.toContain(status);
+        else expect(statuses, op.operationId).toContain(status);
+      }
+    }
+    expect(Object.keys(raw.paths['/realtime/sessions']!.get!.responses)).not.toContain('404');
+    expect(Object.keys(raw.paths['/agents/realtime/watch']!.post!.responses)).not.toContain('404');
   });
 });

@@ -282,12 +282,12 @@ describe('the contract', () => {
 
   it.each([
     ['listAgentRealtimeRequestedSessions', [200, 401, 403, 404, 422]],
-    ['claimAgentRealtimeSession', [200, 401, 403, 404, 409, 422]],
-    ['createRealtimeSession', [201, 401, 403, 404, 422]],
+    ['claimAgentRealtimeSession', [200, 401, 403, 404, 409, 413, 422]],
+    ['createRealtimeSession', [201, 401, 403, 404, 413, 422]],
   ] as const)('lists every status %s can answer, strictly', (operation, statuses) => {
     const route = contract[operation];
     expect(route.strictStatusCodes).toBe(true);
-    for (const status of [...statuses, 413, 429, 500]) {
+    for (const status of [...statuses, 429, 500, 503]) {
       expect(Object.keys(route.responses), `${operation} ${status}`).toContain(String(status));
     }
   });

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { API_BASE_PATH, contract, createOpenApiDocument } from '@agentmc/contract';
+import { API_BASE_PATH, contract } from '@agentmc/contract';
 import { createExpressEndpoints } from '@ts-rest/express';
 import cors from 'cors';
 import express, { type Express } from 'express';
@@ -17,10 +17,12 @@ import { authenticate } from './http/auth.js';
 import { answerClientError } from './http/client-error.js';
 import { errorMiddleware, notFound } from './http/error-middleware.js';
 import { rateLimit } from './http/rate-limit.js';
-import { requestLog } from './http/request-log.js';
+import { docsRouter } from './http/docs.js';
+import { noteContractRoute, noteRoute, requestLog } from './http/request-log.js';
 import { createRoutes } from './http/routes.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { createLogger, type Logger } from './logger.js';
+import { Metrics } from './metrics/metrics.js';
 import { Realtime } from './realtime/realtime.js';
 import { Budgets } from './sessions/budgets.js';
 import { Sessions } from './sessions/sessions.js';
@@ -57,6 +59,8 @@ export type App = Express & {
   readonly sessions: Sessions;
   readonly realtime: Realtime;
   readonly sweeper: Sweeper;
+  /** Served on a port of their own by {@link listen}, never on the API's. */
+  readonly metrics: Metrics;
 };
 
 /**
@@ -72,13 +76,14 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
   const { store } = deps;
   const logger = deps.logger ?? createLogger('silent');
   const clock = deps.clock ?? systemClock;
-  const openApiDocument = createOpenApiDocument();
   const realtimeConfig = { ...DEFAULT_REALTIME_CONFIG, ...config.realtime };
   const bus = deps.bus ?? new InProcessBus();
   const budgets = new Budgets({
     signalsPerMinute: realtimeConfig.signalsPerMinute,
     authFailuresPerMinute: config.authFailuresPerMinute ?? DEFAULT_AUTH_FAILURES_PER_MINUTE,
   });
+  // The realtime transport is built after the sessions layer; the metrics read it when scraped.
+  const metrics: Metrics = new Metrics({ store, openSockets: () => realtime.sockets.counts });
   const sessions = new Sessions({
     store,
     bus,
@@ -86,8 +91,9 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
     logger,
     config: { sessionTtlSeconds: config.sessionTtlSeconds, ...realtimeConfig },
     budgets,
+    observer: metrics.observer,
   });
-  const realtime = new Realtime({
+  const realtime: Realtime = new Realtime({
     config: realtimeConfig,
     sessions: sessions.sockets,
     bus,
@@ -114,13 +120,12 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
       }),
     );
   }
-  api.get('/openapi.json', (_req, res) => {
-    res.json(openApiDocument);
-  });
+  api.use(docsRouter());
   createExpressEndpoints(contract, createRoutes(sessions, realtimeConfig), api, {
-    // Order matters: who is calling, then how often, then what they sent. An unauthenticated
-    // caller never gets its body read.
+    // Order matters: which route (for the log and metrics), who is calling, then how often, then
+    // what they sent. An unauthenticated caller never gets its body read.
     globalMiddleware: [
+      noteContractRoute(),
       authenticate(store.identity, budgets, clock),
       rateLimit(config.rateLimitPerMinute),
       // Every body is JSON, whatever its Content-Type says, so a text body cannot slip past
@@ -136,11 +141,11 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(requestLog(logger));
-  app.get('/healthz', (_req, res) => {
+  app.use(requestLog(logger, metrics));
+  app.get('/healthz', noteRoute('/healthz'), (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/readyz', (_req, res, next) => {
+  app.get('/readyz', noteRoute('/readyz'), (_req, res, next) => {
     store
       .ping()
       .then(() => res.json({ status: 'ok', store: store.dialect }))
@@ -151,13 +156,15 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
   if (config.webConsoleDir) app.use(express.static(config.webConsoleDir, { index: 'index.html' }));
   app.use(notFound);
   app.use(errorMiddleware(logger, config.bodyLimit));
-  return Object.assign(app, { sessions, realtime, sweeper });
+  return Object.assign(app, { sessions, realtime, sweeper, metrics });
 }
 
 export interface RunningServer {
   readonly server: http.Server;
   /** `http://host:port` with the port actually bound. */
   readonly origin: string;
+  /** `http://host:port` of the metrics listener, when there is one. */
+  readonly metricsOrigin: string | undefined;
   /** Stops accepting, lets in-flight requests finish (up to the grace period), then returns. */
   close(): Promise<void>;
 }
@@ -167,8 +174,18 @@ export interface RunningServer {
  * when it is an {@link App}.
  */
 export async function listen(
-  app: Express & { readonly realtime?: Realtime; readonly sweeper?: Sweeper },
-  options: { port: number; host: string; shutdownGraceSeconds?: number },
+  app: Express & {
+    readonly realtime?: Realtime;
+    readonly sweeper?: Sweeper;
+    readonly metrics?: Metrics;
+  },
+  options: {
+    port: number;
+    host: string;
+    shutdownGraceSeconds?: number;
+    /** Serve `GET /metrics` on this port of the same host (0: a free one); undefined: not at all. */
+    metricsPort?: number | undefined;
+  },
 ): Promise<RunningServer> {
   const server = http.createServer(app);
   server.on('clientError', answerClientError);
@@ -177,36 +194,67 @@ export async function listen(
   server.headersTimeout = 66_000;
   app.realtime?.attach(server);
   app.sweeper?.start();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const metricsServer =
+    app.metrics && options.metricsPort !== undefined
+      ? http.createServer(metricsApp(app.metrics))
+      : undefined;
+  await bind(server, options.port, options.host);
+  if (metricsServer) await bind(metricsServer, options.metricsPort!, options.host);
   const host = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
+  const originOf = (s: http.Server) =>
+    `http://${host.includes(':') ? `[${host}]` : host}:${(s.address() as AddressInfo).port}`;
   const graceMs = (options.shutdownGraceSeconds ?? 10) * 1000;
   let closing: Promise<void> | undefined;
   return {
     server,
-    origin: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    origin: originOf(server),
+    metricsOrigin: metricsServer ? originOf(metricsServer) : undefined,
     close() {
       // Sockets first: they are told to go elsewhere, and the sweeper stops, before the HTTP
-      // server drains its requests.
-      closing ??= Promise.all([app.sweeper?.stop(), app.realtime?.close()]).then(
-        () =>
-          new Promise<void>((resolve) => {
-            const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-            timer.unref();
-            server.close(() => {
-              clearTimeout(timer);
-              resolve();
-            });
-            server.closeIdleConnections();
-          }),
-      );
+      // server drains its requests. The metrics listener goes last: a drain can be watched.
+      closing ??= Promise.all([app.sweeper?.stop(), app.realtime?.close()])
+        .then(
+          () =>
+            new Promise<void>((resolve) => {
+              const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+              timer.unref();
+              server.close(() => {
+                clearTimeout(timer);
+                resolve();
+              });
+              server.closeIdleConnections();
+            }),
+        )
+        .then(() => {
+          if (!metricsServer) return;
+          metricsServer.closeAllConnections();
+          return new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+        });
       return closing;
     },
   };
+}
+
+function bind(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** `GET /metrics` in the Prometheus text format; anything else is the API's 404 envelope. */
+function metricsApp(metrics: Metrics): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/metrics', (_req, res, next) => {
+    metrics
+      .scrape()
+      .then((text) => res.setHeader('Content-Type', metrics.contentType).end(text), next);
+  });
+  app.use(notFound);
+  app.use(errorMiddleware(createLogger('silent'), '1kb'));
+  return app;
 }

@@ -22,6 +22,8 @@ const boolFromEnv = (fallback: boolean) =>
 export const ConfigSchema = z.object({
   PORT: intFromEnv(3000, 0, 65_535),
   HOST: z.string().min(1).default('0.0.0.0'),
+  /** Prometheus `GET /metrics` on this port of HOST, never on the API's port; 0 turns it off. */
+  METRICS_PORT: intFromEnv(9464, 0, 65_535),
   /** `postgres://…` for PostgreSQL; otherwise a SQLite file path. */
   DATABASE_URL: z.string().min(1).default('./data/agentmc.sqlite'),
   DATABASE_POOL_SIZE: intFromEnv(10, 1, 1_000),
@@ -149,6 +151,8 @@ export interface RealtimeConfig {
 export interface ServerConfig {
   readonly port: number;
   readonly host: string;
+  /** Undefined: no metrics listener. */
+  readonly metricsPort: number | undefined;
   readonly databaseUrl: string;
   readonly databasePoolSize: number;
   readonly databaseSchema: string | undefined;
@@ -196,6 +200,7 @@ export function loadConfig(
   return {
     port: c.PORT,
     host: c.HOST,
+    metricsPort: c.METRICS_PORT === 0 ? undefined : c.METRICS_PORT,
     databaseUrl: c.DATABASE_URL,
     databasePoolSize: c.DATABASE_POOL_SIZE,
     databaseSchema: c.DATABASE_SCHEMA,

@@ -69,6 +69,8 @@ const running = await listen(app, config);
 logger.info(
   {
     url: `${running.origin}/api/v1`,
+    metrics: running.metricsOrigin ? `${running.metricsOrigin}/metrics` : 'off',
+    pid: process.pid,
     store: store.dialect,
     database: redactUrl(config.databaseUrl),
     max_sockets: config.realtime.maxSockets,

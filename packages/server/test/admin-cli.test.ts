@@ -283,15 +283,18 @@ describe.each(await storeKinds())('admin CLI (%s)', (kind) => {
     expect(listed.body.data).toEqual([session]);
   });
 
-  it('session request without --user is the system’s request, with the default TTL of 600 s', async () => {
+  it('session request without --user is the system’s request, with the default TTL of 600 s, and warns', async () => {
     const { agent } = await teamWithAgentAndUser();
-    const session = await ok(db, ['session', 'request', '--agent', String(agent.id)]);
+    const result = await admin(db, ['session', 'request', '--agent', String(agent.id)]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^warning: no --user: .*no person can join it/);
+    const session = result.json;
     expect(session).toMatchObject({ requested_by_user_id: null, meta: null, status: 'requested' });
     expect(Date.parse(session.expires_at) - Date.parse(session.created_at)).toBe(600_000);
   });
 
   it('demo prints a team, a person, an agent, their keys, and commands that work as printed', async () => {
-    const demo = await ok(db, ['demo'], { AGENTMC_BASE_URL: server.baseUrl });
+    const demo = await ok(db, ['demo', '--json'], { AGENTMC_BASE_URL: server.baseUrl });
 
     expect(demo).toMatchObject({
       team: { id: expect.any(Number) },
@@ -319,16 +322,76 @@ describe.each(await storeKinds())('admin CLI (%s)', (kind) => {
   });
 
   it('demo quotes every URL it prints, so that shells which glob `?` run them as printed', async () => {
-    const demo = await ok(db, ['demo'], { AGENTMC_BASE_URL: server.baseUrl });
+    const demo = await ok(db, ['demo', '--json'], { AGENTMC_BASE_URL: server.baseUrl });
     for (const command of (demo.try as string[]).filter((c) => c.startsWith('curl'))) {
       expect(command, command).toMatch(/ 'https?:\/\/[^' ]+'/);
       expect(command, command).not.toMatch(/ https?:\/\//);
     }
   });
 
+  it('team, user, agent and key list print what was made, oldest first; keys without the key', async () => {
+    const { team, agent, user } = await teamWithAgentAndUser();
+    const agentKey = await ok(db, ['key', 'create', '--agent', String(agent.id)]);
+    const userKey = await ok(db, ['key', 'create', '--user', String(user.id)]);
+    await ok(db, ['key', 'revoke', '--id', String(agentKey.id)]);
+    const t = ['--team', String(team.id)];
+
+    const teams = await ok(db, ['team', 'list']);
+    expect(teams).toContainEqual(team);
+    expect(teams.map((x: { id: number }) => x.id)).toEqual(
+      [...teams.map((x: { id: number }) => x.id)].sort((a, b) => a - b),
+    );
+    expect(await ok(db, ['user', 'list', ...t])).toEqual([user]);
+    expect(await ok(db, ['agent', 'list', ...t])).toEqual([agent]);
+    const keys = await ok(db, ['key', 'list', ...t]);
+    expect(keys).toEqual([
+      {
+        id: agentKey.id,
+        prefix: agentKey.prefix,
+        team_id: team.id,
+        agent_id: agent.id,
+        user_id: null,
+        created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+        revoked_at: expect.stringMatching(/Z$/),
+      },
+      expect.objectContaining({
+        id: userKey.id,
+        user_id: user.id,
+        agent_id: null,
+        revoked_at: null,
+      }),
+    ]);
+    expect(JSON.stringify(keys)).not.toContain(userKey.key);
+    expect(JSON.stringify(keys)).not.toContain('hash');
+  });
+
+  it('demo prints export lines with the real base URL and commands that work as pasted (process)', async () => {
+    const result = await adminProcess(db, ['demo'], { PORT: '4567', HOST: '0.0.0.0' });
+    expect(result.code).toBe(0);
+    const lines = result.stdout.split('\n');
+    expect(lines).toContain("export AGENTMC_BASE_URL='http://localhost:4567/api/v1'");
+    expect(lines.filter((l) => l.startsWith('export '))).toEqual([
+      expect.stringMatching(/^export AGENTMC_BASE_URL=/),
+      expect.stringMatching(/^export AGENT_KEY='amc_[\w-]+'$/),
+      expect.stringMatching(/^export USER_KEY='amc_[\w-]+'$/),
+      expect.stringMatching(/^export AGENT_ID=\d+$/),
+    ]);
+    expect(lines).toContain('AGENTMC_API_KEY="$AGENT_KEY" pnpm agent');
+    expect(lines).toContain('AGENTMC_API_KEY="$USER_KEY" pnpm chat --agent "$AGENT_ID"');
+
+    // Pasted into a shell, the exports then the commands (against this test's server), they run.
+    const exports = lines.filter((l) => l.startsWith('export ')).join('\n');
+    const [request, list] = lines.filter((l) => l.startsWith('curl'));
+    const prelude = `${exports}\nexport AGENTMC_BASE_URL='${server.baseUrl}'\n`;
+    const created = JSON.parse(await sh(`${prelude} ${request}`));
+    expect(created.data.status).toBe('requested');
+    const listed = JSON.parse(await sh(`${prelude} ${list}`));
+    expect(listed.data.map((x: { id: number }) => x.id)).toEqual([created.data.id]);
+  });
+
   // Processes: the server and the CLI share the database across processes, as in production.
   it('works while the server serves requests on the same database (process)', async () => {
-    const { agent } = await teamWithAgentAndUser();
+    const { agent, user } = await teamWithAgentAndUser();
     const { key } = await ok(db, ['key', 'create', '--agent', String(agent.id)], {}, adminProcess);
     const api = apiOf(server.baseUrl);
     let polling = true;
@@ -342,7 +405,12 @@ describe.each(await storeKinds())('admin CLI (%s)', (kind) => {
 
     const sessions = await Promise.all(
       Array.from({ length: 4 }, () =>
-        ok(db, ['session', 'request', '--agent', String(agent.id)], {}, adminProcess),
+        ok(
+          db,
+          ['session', 'request', '--agent', String(agent.id), '--user', String(user.id)],
+          {},
+          adminProcess,
+        ),
       ),
     );
     polling = false;
@@ -408,9 +476,9 @@ describe('admin CLI usage errors', () => {
       [
         [['team', 'create'], /--name is required/],
         [['team', 'create', '--name', '  '], /--name must not be empty/],
-        [['team', 'create', '--name'], /'--name <value>' argument missing/],
-        [['team', 'create', '--name', 'x', '--colour', 'red'], /Unknown option '--colour'/],
-        [['team', 'create', '--name', 'x', 'extra'], /Unexpected argument 'extra'/],
+        [['team', 'create', '--name'], /'--name <name>' argument missing/],
+        [['team', 'create', '--name', 'x', '--colour', 'red'], /unknown option '--colour'/],
+        [['team', 'create', '--name', 'x', 'extra'], /too many arguments for 'create'/],
         [['user', 'create', '--name', 'x'], /--team is required/],
         [['user', 'create', '--team', 'abc', '--name', 'x'], /--team must be a positive integer/],
         [['agent', 'create', '--team', '0', '--name', 'x'], /--team must be a positive integer/],
@@ -426,8 +494,10 @@ describe('admin CLI usage errors', () => {
         [['session', 'request', '--agent', '1', '--ttl', '86401'], /--ttl must be at most 86400/],
         [['session', 'request', '--agent', '1', '--meta', '{oops'], /--meta must be JSON/],
         [['session', 'request', '--agent', '1', '--meta', '[1]'], /--meta must be a JSON object/],
-        [['frobnicate'], /Unknown command: frobnicate/],
-        [['team'], /Unknown command: team/],
+        [['frobnicate'], /unknown command 'frobnicate'/],
+        [['team'], /Usage: pnpm admin team/],
+        [['team', 'list', '--team', '1'], /unknown option '--team'/],
+        [['key', 'list', '--team', 'x'], /--team must be a positive integer/],
       ] as const
     )
       // The first as a process: the program prints the error and sets the exit code.
@@ -457,6 +527,30 @@ describe('admin CLI usage errors', () => {
     expect(help.stdout).toMatch(/Usage: pnpm admin <command>/);
   });
 
+  it.each([
+    [['team', '--help'], /Usage: pnpm admin team .*\n[\s\S]*create[\s\S]*list/],
+    [['user', '--help'], /Usage: pnpm admin user/],
+    [['agent', '--help'], /disable[\s\S]*enable[\s\S]*list/],
+    [['key', '--help'], /revoke[\s\S]*list/],
+    [['key', 'create', '--help'], /--agent <id>[\s\S]*--user <id>/],
+    [['session', 'request', '--help'], /--user <id>.*no person can join/],
+    [['help', 'demo'], /--json/],
+  ] as const)('`%s` prints that command’s help on stdout and exits 0', async (args, help) => {
+    const result = await admin(database, args);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(help);
+    expect(result.stderr).toBe('');
+  });
+
+  it('--version prints the server package’s version and exits 0 (process)', async () => {
+    const { version } = JSON.parse(
+      fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+    ) as { version: string };
+    const result = await adminProcess(database, ['--version']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`${version}\n`);
+  });
+
   it('exits 2 naming the setting when the configuration is invalid (process)', async () => {
     const result = await adminProcess(database, ['team', 'create', '--name', 'x'], {
       SESSION_TTL_SECONDS: 'soon',
@@ -471,7 +565,7 @@ describe.each(await storeKinds())('admin CLI on a fresh database (%s)', (kind) =
   it('applies the migrations itself before any server ran, and the server then starts on them (process)', async () => {
     const database = testDatabase(kind);
     try {
-      const demo = await ok(database, ['demo'], {}, adminProcess);
+      const demo = await ok(database, ['demo', '--json'], {}, adminProcess);
       const replica = await spawnServer({
         DATABASE_URL: database.databaseUrl,
         ...(database.schema ? { DATABASE_SCHEMA: database.schema } : {}),

@@ -166,13 +166,21 @@ function failingStore(): Store {
     identity: failing<Store['identity']>({
       findPrincipalByKeyHash: async (hash) =>
         hash === agentKeyHash
-          ? { keyId: 1, teamId: 1, agentId: 1, userId: null, agentDisabled: false }
+          ? {
+              keyId: 1,
+              keyPrefix: 'amc_test',
+              teamId: 1,
+              agentId: 1,
+              userId: null,
+              agentDisabled: false,
+            }
           : undefined,
     }),
     sessions: failing(),
     signals: failing(),
     events: failing(),
     ping: fail,
+    stats: () => ({ statementErrors: 0, pool: undefined }),
     close: async () => undefined,
   };
 }

@@ -282,6 +282,7 @@ describe.each(await storeKinds())('the store (%s)', (kind: StoreKind) => {
 
     expect(await store.identity.findPrincipalByKeyHash(hashApiKey(agent.key))).toEqual({
       keyId: agent.keyId,
+      keyPrefix: agent.key.slice(0, 12),
       teamId: team.id,
       agentId: agent.id,
       userId: null,

@@ -72,7 +72,15 @@ async function start(
       ? node
       : ['/bin/sh', '-c', `ulimit -n ${openFileLimit} && exec "$0" "$@"`, ...node];
   const child = spawn(command!, args, {
-    env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env, PORT: String(port) },
+    // No metrics listener unless a test asks for one: replicas would share its port.
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      METRICS_PORT: '0',
+      ...env,
+      PORT: String(port),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];

@@ -22,6 +22,8 @@ export interface TestServer {
   /** `http://127.0.0.1:PORT/api/v1` */
   readonly baseUrl: string;
   readonly origin: string;
+  /** `http://127.0.0.1:PORT` of its metrics listener (`GET /metrics`). */
+  readonly metricsOrigin: string;
   readonly store: Store;
   readonly clock: Clock;
   readonly databaseUrl: string;
@@ -80,11 +82,17 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
     { store, clock, bus },
   );
-  const running = await listen(app, { port: 0, host: '127.0.0.1', shutdownGraceSeconds: 1 });
+  const running = await listen(app, {
+    port: 0,
+    host: '127.0.0.1',
+    shutdownGraceSeconds: 1,
+    metricsPort: 0,
+  });
   let closing: Promise<void> | undefined;
   return {
     baseUrl: `${running.origin}/api/v1`,
     origin: running.origin,
+    metricsOrigin: running.metricsOrigin!,
     store,
     clock,
     databaseUrl,

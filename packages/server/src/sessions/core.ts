@@ -44,6 +44,19 @@ export interface SessionsConfig {
   readonly presenceIntervalSeconds: number;
 }
 
+/**
+ * What the sessions layer reports as it works, for the metrics: it counts nothing itself, and
+ * an observer never changes an outcome.
+ */
+export interface SessionsObserver {
+  /** A claim won; `dispatchSeconds` from the request to the claim (the rows' seconds). */
+  claimWon(dispatchSeconds: number): void;
+  /** A claim refused: someone else holds it, it ended or expired (not an unknown session). */
+  claimLost(): void;
+  /** A signal was written: a side's message or a status change. */
+  signalWritten(sender: string): void;
+}
+
 export interface SessionsDeps {
   readonly store: Store;
   readonly bus: RealtimeBus;
@@ -52,6 +65,7 @@ export interface SessionsDeps {
   readonly config: SessionsConfig;
   /** What each principal may send, and each address may fail to authenticate, a minute. */
   readonly budgets: Budgets;
+  readonly observer?: SessionsObserver | undefined;
 }
 
 /** The dependencies with the ticket signer both faces use. */
@@ -137,6 +151,7 @@ export function announce(ctx: SessionsContext, change: StatusChange): AgentRealt
 /** Publishes a new signal; returns it as the API shows it, for the sender's answer too. */
 function publishSignal(ctx: SessionsContext, row: SignalRow): RealtimeSignal {
   const signal = toSignalResource(row);
+  ctx.observer?.signalWritten(row.sender);
   ctx.bus.publish({
     kind: 'signal',
     sessionId: row.session_id,

@@ -48,6 +48,7 @@ import { Presence } from './presence.js';
 import { toSessionResource, toSignalResource } from './resources.js';
 import { SocketSessions } from './socket-sessions.js';
 import {
+  removeUser,
   revokeKey,
   setAgentDisabled,
   standingOf,
@@ -87,7 +88,7 @@ export interface CloseInput {
   readonly reason?: string | undefined;
 }
 
-export type { SessionsConfig, SessionsDeps, SignalDraft } from './core.js';
+export type { SessionsConfig, SessionsDeps, SessionsObserver, SignalDraft } from './core.js';
 
 /**
  * The rules of realtime sessions, once, for every transport: request, claim, send, close,
@@ -198,13 +199,21 @@ export class Sessions {
       claimKey,
       reason: SESSION_REASONS.claimed,
     });
-    if (outcome.kind === 'claimed') return ok(announce(this.#deps, outcome.change));
+    if (outcome.kind === 'claimed') {
+      const { created_at, claimed_at } = outcome.change.session;
+      this.#deps.observer?.claimWon((claimed_at ?? now) - created_at);
+      return ok(announce(this.#deps, outcome.change));
+    }
 
     // The claim lost; say why. Nothing below changes who holds the session.
     const current = outcome.session;
     const denied = accessFailure(agent, current);
     if (denied) return denied;
     const row = current!;
+    const lost = <F>(failure: F): F => {
+      this.#deps.observer?.claimLost();
+      return failure;
+    };
     if (row.status === 'requested') {
       const expiry = await store.sessions.transition({
         sessionId,
@@ -216,17 +225,17 @@ export class Sessions {
       });
       if (expiry) {
         announce(this.#deps, expiry);
-        return expired(expiry.session);
+        return lost(expired(expiry.session));
       }
       const after = (await store.sessions.find(sessionId)) ?? row;
-      return after.status === 'expired' ? expired(after) : notClaimable(after);
+      return lost(after.status === 'expired' ? expired(after) : notClaimable(after));
     }
-    if (row.status === 'expired') return expired(row);
+    if (row.status === 'expired') return lost(expired(row));
     const replay =
       claimKey !== null &&
       row.claim_key === claimKey &&
       (row.status === 'claimed' || row.status === 'active');
-    return replay ? ok(toSessionResource(row)) : notClaimable(row);
+    return replay ? ok(toSessionResource(row)) : lost(notClaimable(row));
   }
 
   // ---- reading ----
@@ -426,6 +435,11 @@ export class Sessions {
   /** Disables an agent (every replica closes its sockets), or enables it again. */
   setAgentDisabled(agentId: number, disabled: boolean) {
     return setAgentDisabled(this.#deps, agentId, disabled);
+  }
+
+  /** Removes a person (every replica closes the sockets of their keys). */
+  removeUser(userId: number) {
+    return removeUser(this.#deps, userId);
   }
 
   // ---- the server's own decisions ----

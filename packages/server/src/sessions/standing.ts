@@ -6,7 +6,7 @@ import {
   type Result,
   type Unauthenticated,
 } from '../errors/failures.js';
-import type { Agent, ApiKeyRow } from '../store/schema.js';
+import type { Agent, ApiKeyRow, User } from '../store/schema.js';
 import type { Principal } from '../store/store.js';
 import type { Actor } from './actor.js';
 import type { SessionsContext } from './core.js';
@@ -73,4 +73,18 @@ export async function setAgentDisabled(
   const agent = await ctx.store.identity.setAgentDisabled({ agentId, disabled, now: ctx.clock() });
   if (agent && disabled) ctx.bus.publish({ kind: 'revoked', keyId: null, agentId: agent.id });
   return agent;
+}
+
+/**
+ * Removes a person: their keys and browser tokens stop working, and every replica closes the
+ * sockets opened through their keys. Undefined when there is no such person.
+ */
+export async function removeUser(ctx: SessionsContext, userId: number): Promise<User | undefined> {
+  const user = await ctx.store.identity.removeUser({ userId, now: ctx.clock() });
+  if (!user) return undefined;
+  const keys = await ctx.store.identity.listApiKeys({ teamId: user.team_id });
+  for (const key of keys) {
+    if (key.user_id === user.id) ctx.bus.publish({ kind: 'revoked', keyId: key.id, agentId: null });
+  }
+  return user;
 }

@@ -11,7 +11,7 @@ export function identityStore(db: Kysely<Database>): IdentityStore {
       .selectFrom('api_keys as k')
       .leftJoin('agents as a', 'a.id', 'k.agent_id')
       .leftJoin('users as u', 'u.id', 'k.user_id')
-      .select(['k.id', 'k.team_id', 'k.agent_id', 'k.user_id', 'a.disabled_at'])
+      .select(['k.id', 'k.prefix', 'k.team_id', 'k.agent_id', 'k.user_id', 'a.disabled_at'])
       .where('k.key_hash', '=', p.keyHash)
       .where('k.revoked_at', 'is', null)
       // A removed person's keys stop working (an agent's key has no user: nothing to check).
@@ -27,7 +27,7 @@ export function identityStore(db: Kysely<Database>): IdentityStore {
         .selectFrom('browser_tokens as t')
         .innerJoin('api_keys as k', 'k.id', 't.key_id')
         .innerJoin('users as u', 'u.id', 't.user_id')
-        .select(['t.id', 't.team_id', 't.user_id', 't.key_id'])
+        .select(['t.id', 't.team_id', 't.user_id', 't.key_id', 'k.prefix'])
         .where('t.token_hash', '=', p.tokenHash)
         .where('t.expires_at', '>=', p.now)
         .where('k.revoked_at', 'is', null)
@@ -45,7 +45,7 @@ export function identityStore(db: Kysely<Database>): IdentityStore {
         .selectFrom('api_keys as k')
         .leftJoin('agents as a', 'a.id', 'k.agent_id')
         .leftJoin('users as u', 'u.id', 'k.user_id')
-        .select(['k.id', 'k.team_id', 'k.agent_id', 'k.user_id', 'a.disabled_at'])
+        .select(['k.id', 'k.prefix', 'k.team_id', 'k.agent_id', 'k.user_id', 'a.disabled_at'])
         .where('k.id', '=', keyId)
         .where('k.revoked_at', 'is', null)
         .where('u.removed_at', 'is', null)
@@ -58,6 +58,7 @@ export function identityStore(db: Kysely<Database>): IdentityStore {
       if (!row) return undefined;
       return {
         keyId: row.key_id,
+        keyPrefix: row.prefix,
         teamId: row.team_id,
         agentId: null,
         userId: row.user_id,
@@ -164,6 +165,30 @@ export function identityStore(db: Kysely<Database>): IdentityStore {
         .returningAll()
         .executeTakeFirst(),
 
+    // The admin CLI's lists: oldest first, optionally one team's.
+    listTeams: () => db.selectFrom('teams').selectAll().orderBy('id').execute(),
+    listUsers: (input) =>
+      db
+        .selectFrom('users')
+        .selectAll()
+        .$if(input.teamId !== undefined, (q) => q.where('team_id', '=', input.teamId!))
+        .orderBy('id')
+        .execute(),
+    listAgents: (input) =>
+      db
+        .selectFrom('agents')
+        .selectAll()
+        .$if(input.teamId !== undefined, (q) => q.where('team_id', '=', input.teamId!))
+        .orderBy('id')
+        .execute(),
+    listApiKeys: (input) =>
+      db
+        .selectFrom('api_keys')
+        .select(['id', 'prefix', 'team_id', 'agent_id', 'user_id', 'created_at', 'revoked_at'])
+        .$if(input.teamId !== undefined, (q) => q.where('team_id', '=', input.teamId!))
+        .orderBy('id')
+        .execute(),
+
     findAgent: (id) => db.selectFrom('agents').selectAll().where('id', '=', id).executeTakeFirst(),
     findUser: (id) => db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst(),
 
@@ -217,6 +242,7 @@ export function identityStore(db: Kysely<Database>): IdentityStore {
 
 function toPrincipal(row: {
   id: number;
+  prefix: string;
   team_id: number;
   agent_id: number | null;
   user_id: number | null;
@@ -224,6 +250,7 @@ function toPrincipal(row: {
 }): Principal {
   return {
     keyId: row.id,
+    keyPrefix: row.prefix,
     teamId: row.team_id,
     agentId: row.agent_id,
     userId: row.user_id,

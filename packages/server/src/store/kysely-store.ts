@@ -6,7 +6,17 @@ import type { SqlDialect } from './migrations/index.js';
 import type { Database } from './schema.js';
 import { sessionStore } from './session-store.js';
 import { signalStore } from './signal-store.js';
-import type { EventLog, IdentityStore, SessionStore, SignalStore, Store } from './store.js';
+import type {
+  EventLog,
+  IdentityStore,
+  SessionStore,
+  SignalStore,
+  Store,
+  StoreStats,
+} from './store.js';
+
+/** The connection pool's counters, where there is one (node-postgres). */
+export type PoolState = () => StoreStats['pool'];
 
 /**
  * The {@link Store} over Kysely, one aggregate per concern. The SQL is the same for SQLite and
@@ -22,15 +32,25 @@ export class KyselyStore implements Store {
   readonly #db: Kysely<Database>;
   /** The readiness query, guarded like every aggregate's. */
   readonly #probe: { ping(): Promise<unknown> };
+  readonly #pool: PoolState;
+  #statementErrors = 0;
 
-  constructor(db: Kysely<Database>, dialect: SqlDialect) {
+  constructor(db: Kysely<Database>, dialect: SqlDialect, pool: PoolState = () => undefined) {
     this.#db = db;
     this.dialect = dialect;
-    this.identity = guard(identityStore(db));
-    this.sessions = guard(sessionStore(db, dialect));
-    this.signals = guard(signalStore(db));
-    this.events = guard(eventLog(db));
-    this.#probe = guard({ ping: () => sql`select 1`.execute(db) });
+    this.#pool = pool;
+    const failed = () => {
+      this.#statementErrors++;
+    };
+    this.identity = guard(identityStore(db), failed);
+    this.sessions = guard(sessionStore(db, dialect), failed);
+    this.signals = guard(signalStore(db), failed);
+    this.events = guard(eventLog(db), failed);
+    this.#probe = guard({ ping: () => sql`select 1`.execute(db) }, failed);
+  }
+
+  stats(): StoreStats {
+    return { statementErrors: this.#statementErrors, pool: this.#pool() };
   }
 
   async ping(): Promise<void> {

@@ -5,7 +5,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDialectConfig }
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { migrateToLatest } from './migrations/index.js';
-import { KyselyStore } from './kysely-store.js';
+import { KyselyStore, type PoolState } from './kysely-store.js';
 import type { SqlDialect } from './migrations/index.js';
 import type { Store } from './store.js';
 import { StatementTimeoutError } from './errors.js';
@@ -52,7 +52,7 @@ export function isPostgresUrl(url: string): boolean {
  * const team = await store.identity.createTeam({ name: 'Acme', now: Math.floor(Date.now() / 1000) });
  */
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
-  const { db, dialect } = isPostgresUrl(options.databaseUrl)
+  const { db, dialect, pool } = isPostgresUrl(options.databaseUrl)
     ? openPostgres(options)
     : openSqlite(options);
   if (options.migrate !== false) {
@@ -66,12 +66,13 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       throw error;
     }
   }
-  return new KyselyStore(db, dialect);
+  return new KyselyStore(db, dialect, pool);
 }
 
 interface Opened {
   readonly db: Kysely<Database>;
   readonly dialect: SqlDialect;
+  readonly pool?: PoolState;
 }
 
 function openSqlite(options: OpenStoreOptions): Opened {
@@ -154,7 +155,12 @@ function openPostgres(options: OpenStoreOptions): Opened {
   pool.on('connect', (client) => client.on('error', report));
   const dialect = new PostgresDialect({ pool });
   const db = new Kysely<Database>({ dialect });
-  return { db, dialect: 'postgres' };
+  const state: PoolState = () => ({
+    size: pool.totalCount,
+    idle: pool.idleCount,
+    waiting: pool.waitingCount,
+  });
+  return { db, dialect: 'postgres', pool: state };
 }
 
 /**

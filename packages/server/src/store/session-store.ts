@@ -175,6 +175,15 @@ export function sessionStore(db: Kysely<Database>, dialect: SqlDialect): Session
           ...(await withSignals(trx, heartbeatLost, reasons.heartbeatLost, now)),
         ];
       }),
+
+    async countByStatus() {
+      const rows = await db
+        .selectFrom('realtime_sessions')
+        .select(['status', (eb) => eb.fn.countAll<number | string>().as('count')])
+        .groupBy('status')
+        .execute();
+      return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
+    },
   };
 }
 

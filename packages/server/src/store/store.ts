@@ -14,6 +14,8 @@ import type {
 /** The caller behind an API key, as the auth layer needs it. */
 export interface Principal {
   readonly keyId: number;
+  /** The key's readable prefix (`amc_…`), safe to log. */
+  readonly keyPrefix: string;
   readonly teamId: number;
   readonly agentId: number | null;
   readonly userId: number | null;
@@ -58,6 +60,11 @@ export interface IdentityStore {
   createUser(input: { teamId: number; name: string; now: number }): Promise<User | undefined>;
   /** Undefined when the team does not exist. */
   createAgent(input: { teamId: number; name: string; now: number }): Promise<Agent | undefined>;
+  listTeams(): Promise<Team[]>;
+  listUsers(input: { teamId?: number | undefined }): Promise<User[]>;
+  listAgents(input: { teamId?: number | undefined }): Promise<Agent[]>;
+  /** Keys without their hash: id, prefix, owner, created and revoked. */
+  listApiKeys(input: { teamId?: number | undefined }): Promise<ApiKeySummary[]>;
   findAgent(id: number): Promise<Agent | undefined>;
   findUser(id: number): Promise<User | undefined>;
   setAgentDisabled(input: {
@@ -76,6 +83,9 @@ export interface IdentityStore {
 }
 
 /** A session that changed status, and the `session.status` signal written with the change. */
+/** A key as an operator may see it: never its hash. */
+export type ApiKeySummary = Omit<ApiKeyRow, 'key_hash'>;
+
 export interface StatusChange {
   readonly session: SessionRow;
   /** Undefined only if a signal for this status already existed (it is written once). */
@@ -167,6 +177,8 @@ export interface SessionStore {
    * leaves its status once, so of several sweepers exactly one reports it.
    */
   sweep(input: SweepInput): Promise<StatusChange[]>;
+  /** How many sessions are in each status (the metrics' gauge); absent statuses have none. */
+  countByStatus(): Promise<Partial<Record<SessionStatus, number>>>;
 }
 
 export interface AppendSignalInput {
@@ -231,5 +243,16 @@ export interface Store {
   readonly events: EventLog;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
+  /** Counters for the metrics: statements that failed, and the connection pool's state. */
+  stats(): StoreStats;
   close(): Promise<void>;
+}
+
+/** What the store tells the metrics about itself. */
+export interface StoreStats {
+  /** Statements that threw since the store opened (the database refused or was unreachable). */
+  readonly statementErrors: number;
+  /** The PostgreSQL pool; undefined on SQLite, which has one connection and no pool. */
+  readonly pool:
+    { readonly size: number; readonly idle: number; readonly waiting: number } | undefined;
 }
