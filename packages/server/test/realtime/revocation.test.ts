@@ -100,6 +100,18 @@ describe.each(kinds)('revocation ends realtime access at once (%s)', (kind) => {
     await agent.close();
   });
 
+  it('removing the person closes the person’s sockets through every key; the agent talks on', async () => {
+    const w = world();
+    const { browser, agent, requested } = await connected(w);
+    expect(await w.server.sessions.removeUser(w.user.id)).toBeDefined();
+    await expectRevoked(browser, 'auth.unauthenticated');
+    await expectRefused(requested.socket.url, 401, 'auth.unauthenticated');
+    expect((await w.person('GET', '/realtime/sessions')).status).toBe(401);
+    agent.send({ type: 'signal', signal: { type: 'message', payload: { text: 'anyone?' } } });
+    await agent.signal((s) => s.type === 'message');
+    await agent.close();
+  });
+
   it('disabling the agent closes its sockets through every key (4003, auth.forbidden); enabling lets it back', async () => {
     const w = world();
     const { browser, agent, claimed } = await connected(w);
