@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { AgentRealtimeSessionWithSocket, RealtimeSignal } from '@agentmc/contract';
 import {
+  PG_TEST_URL,
   TestSocket,
   apiOf,
   send,
@@ -15,8 +16,10 @@ import {
   type TestServer,
   type World as TestWorld,
 } from '@agentmc/testkit';
+import pg from 'pg';
 import { expect } from 'vitest';
 import type { AppConfig } from '../../src/app.js';
+import { channelFor, LISTENER_APPLICATION_NAME } from '../../src/events/pg-bus.js';
 import { useWorld as useServerWorld, withQuietSweeper } from '../helpers.js';
 
 /** Where every test clock starts: `2026-02-22T17:21:00Z`. */
@@ -143,4 +146,35 @@ export function admin(
       resolve({ code, stdout, stderr, startedAt, exitedAt: performance.now() }),
     );
   });
+}
+
+/**
+ * The replicas' PostgreSQL listening connections for one test schema, seen from an admin
+ * connection: cut them (as a PostgreSQL restart or a network blip would) and count them.
+ */
+export async function pgListeners(schema: string | undefined) {
+  const admin = new pg.Client({ connectionString: PG_TEST_URL });
+  await admin.connect();
+  const listeners = [LISTENER_APPLICATION_NAME, `listen "${channelFor(schema)}"`];
+  return {
+    /** Terminates every listening connection; returns how many there were. */
+    async terminate(): Promise<number> {
+      const cut = await admin.query(
+        `select pg_terminate_backend(pid) from pg_stat_activity
+          where application_name = $1 and query = $2`,
+        listeners,
+      );
+      return cut.rowCount ?? 0;
+    },
+    /** How many listening connections there are now. */
+    async count(): Promise<number> {
+      const { rows } = await admin.query<{ n: number }>(
+        `select count(*)::int as n from pg_stat_activity
+          where application_name = $1 and query = $2`,
+        listeners,
+      );
+      return rows[0]!.n;
+    },
+    end: () => admin.end(),
+  };
 }

@@ -1,8 +1,5 @@
-import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { channelFor, LISTENER_APPLICATION_NAME } from '../../src/events/pg-bus.js';
 import {
-  PG_TEST_URL,
   TestSocket,
   manualClock,
   startTestServer,
@@ -11,7 +8,7 @@ import {
   type TestServer,
 } from '@agentmc/testkit';
 import { withQuietSweeper } from '../helpers.js';
-import { T0, range, replicaOf, worldOn, type World } from './harness.js';
+import { T0, pgListeners, range, replicaOf, worldOn, type World } from './harness.js';
 
 const kinds = await storeKinds();
 
@@ -155,35 +152,13 @@ describe.runIf(kinds.includes('postgres'))('two replicas on PostgreSQL', () => {
     await agent.ready();
 
     // Cut both replicas' listening connections, as a PostgreSQL restart or a network blip would.
-    const admin = new pg.Client({ connectionString: PG_TEST_URL });
-    await admin.connect();
-    const listeners = [
-      LISTENER_APPLICATION_NAME,
-      `listen "${channelFor(a.server.database.schema)}"`,
-    ];
+    const listeners = await pgListeners(a.server.database.schema);
     try {
-      const cut = await admin.query(
-        `select pg_terminate_backend(pid) from pg_stat_activity
-          where application_name = $1 and query = $2`,
-        listeners,
-      );
-      expect(cut.rowCount).toBe(2);
+      expect(await listeners.terminate()).toBe(2);
       // Until they are really gone; they come back only after a backoff (200 ms).
-      await expect
-        .poll(
-          async () =>
-            (
-              await admin.query(
-                `select count(*)::int as n from pg_stat_activity
-                  where application_name = $1 and query = $2`,
-                listeners,
-              )
-            ).rows[0].n,
-          { interval: 10, timeout: 5_000 },
-        )
-        .toBe(0);
+      await expect.poll(() => listeners.count(), { interval: 10, timeout: 5_000 }).toBe(0);
     } finally {
-      await admin.end();
+      await listeners.end();
     }
     // Written on A while B cannot hear: B's socket learns of it when its listener is back.
     const sent = await a.person('POST', `/realtime/sessions/${id}/signals`, {

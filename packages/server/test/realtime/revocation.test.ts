@@ -4,7 +4,6 @@ import {
   type ServerWatchFrame,
 } from '@agentmc/contract';
 import {
-  PG_TEST_URL,
   TestSocket,
   expectRefused,
   manualClock,
@@ -13,15 +12,14 @@ import {
   world as worldOf,
   type TestServer,
 } from '@agentmc/testkit';
-import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { channelFor, LISTENER_APPLICATION_NAME } from '../../src/events/pg-bus.js';
 import { withQuietSweeper } from '../helpers.js';
 import {
   T0,
   admin,
   claim,
   connected,
+  pgListeners,
   replicaOf,
   request,
   useWorld,
@@ -240,21 +238,11 @@ describe.runIf(kinds.includes('postgres'))('revocation across two replicas on Po
     const agent = await TestSocket.open(claimed.socket.url);
     await agent.next('ready');
 
-    const admin = new pg.Client({ connectionString: PG_TEST_URL });
-    await admin.connect();
-    const listeners = [
-      LISTENER_APPLICATION_NAME,
-      `listen "${channelFor(a.server.database.schema)}"`,
-    ];
+    const listeners = await pgListeners(a.server.database.schema);
     try {
-      const cut = await admin.query(
-        `select pg_terminate_backend(pid) from pg_stat_activity
-          where application_name = $1 and query = $2`,
-        listeners,
-      );
-      expect(cut.rowCount).toBe(2);
+      expect(await listeners.terminate()).toBe(2);
     } finally {
-      await admin.end();
+      await listeners.end();
     }
     // Straight in the store, as a replica that died before it could publish would leave it.
     await a.server.fixtures.revokeKey(a.agent.keyId);
