@@ -24,19 +24,24 @@ const log = (message: string) => process.stderr.write(`${message}\n`);
 
 export type BenchWorld = Awaited<ReturnType<typeof seed>>;
 
+type KeyOwner = { agentId: number } | { userId: number };
+
+/** A new API key for an agent or a person, straight in the store; returns the key itself. */
+export async function createKey(store: Store, principal: KeyOwner, t: number): Promise<string> {
+  const generated = generateApiKey();
+  await store.identity.createApiKey({
+    principal,
+    prefix: generated.prefix,
+    keyHash: generated.hash,
+    now: t,
+  });
+  return generated.key;
+}
+
 /** One team: a dispatch agent with `AGENTS` keys, an echo agent, and a person. */
 export async function seed(store: Store) {
   const t = now();
-  const key = async (principal: { agentId: number } | { userId: number }) => {
-    const generated = generateApiKey();
-    await store.identity.createApiKey({
-      principal,
-      prefix: generated.prefix,
-      keyHash: generated.hash,
-      now: t,
-    });
-    return generated.key;
-  };
+  const key = (principal: KeyOwner) => createKey(store, principal, t);
   const team = await store.identity.createTeam({ name: 'bench-realtime', now: t });
   const dispatcher = (await store.identity.createAgent({
     teamId: team.id,

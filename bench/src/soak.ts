@@ -8,9 +8,10 @@ import {
   readChatMessage,
   type RealtimeConnection,
 } from '@agentmc/api';
-import { generateApiKey, type Store } from '@agentmc/server';
+import type { Store } from '@agentmc/server';
 import { spawnServer, type ServerProcess } from '@agentmc/testkit/core';
 import WebSocket from 'ws';
+import { createKey } from './realtime-measures.js';
 import { SOAK_INTERVAL_MS, SOAK_PRINCIPALS, SOAK_SECONDS, SOAK_SESSIONS } from './settings.js';
 import { latency, type Latency } from './stats.js';
 
@@ -50,16 +51,8 @@ export interface SoakResult {
 /** Keys for SOAK_PRINCIPALS agents and as many people of one team. */
 async function seed(store: Store) {
   const t = now();
-  const key = async (principal: { agentId: number } | { userId: number }) => {
-    const generated = generateApiKey();
-    await store.identity.createApiKey({
-      principal,
-      prefix: generated.prefix,
-      keyHash: generated.hash,
-      now: t,
-    });
-    return generated.key;
-  };
+  const key = (principal: { agentId: number } | { userId: number }) =>
+    createKey(store, principal, t);
   const team = await store.identity.createTeam({ name: 'bench-soak', now: t });
   const agents: { id: number; key: string }[] = [];
   const users: { key: string }[] = [];
