@@ -5,30 +5,17 @@
 import { openStore, type Database } from '@agentmc/server';
 import type { Kysely } from 'kysely';
 import { inspect, testDatabase, type StoreKind } from '@agentmc/testkit/core';
-import type { LoadResult } from './load.js';
 import type { BenchAgent } from './seed.js';
-import { DURATION } from './settings.js';
 
+/** Seconds of load each target gets before its first measured run. */
 export const WARMUP = 2;
 export const AGENTS = 100;
 export const LIST_SESSIONS = 10_000;
-export const CLAIM_WARMUP = 1_000;
 export const SCALES = [1_000, 100_000, 1_000_000];
 /** Few enough agents that even 1,000 sessions give each a full page of 20 requested ones. */
 export const SCALE_AGENTS = 10;
 
 export const now = () => Math.floor(Date.now() / 1000);
-
-/** One line of the table. */
-export interface Row {
-  target: string;
-  operation: 'list' | 'claim';
-  rps: number;
-  p50_ms: number | null;
-  p99_ms: number | null;
-  vs_express: number | null;
-  note?: string;
-}
 
 /** Progress goes to stderr; the table alone goes to stdout. */
 export function log(message: string) {
@@ -47,8 +34,11 @@ export function listRequests(agents: readonly BenchAgent[]) {
   };
 }
 
-/** Each request claims the next distinct session with its agent's key. */
-export function claimRequests(queue: { id: number; key: string }[]) {
+/**
+ * Each request claims the next distinct session with its agent's key. Past the end of the queue
+ * it starts again, and those claims lose with 409: the run counts them as a failed run.
+ */
+export function claimRequests(queue: readonly { id: number; key: string }[]) {
   let i = 0;
   return () => {
     const next = queue[i++ % queue.length]!;
@@ -69,22 +59,6 @@ export function claimQueue(agents: readonly BenchAgent[], ids: Map<number, numbe
       if (round < a.ids.length) queue.push({ id: a.ids[round]!, key: a.key });
   }
   return queue;
-}
-
-export type Phase = 'warmup' | 'measure';
-
-/** How long a timed run lasts in each phase. */
-export const timed = (phase: Phase) => ({ duration: phase === 'warmup' ? WARMUP : DURATION });
-
-/** A warm-up run, then the measured one: the same load, each phase as `run` shapes it. */
-export async function measured(label: string, run: (phase: Phase) => Promise<LoadResult>) {
-  await run('warmup');
-  const result = await run('measure');
-  if (result.non2xx > 0 || result.errors > 0) {
-    log(`  ! ${label}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  }
-  log(`  ${label}: ${result.rps} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms`);
-  return result;
 }
 
 /**

@@ -12,21 +12,23 @@ export interface LoadResult {
 export interface LoadOptions {
   readonly url: string;
   readonly connections: number;
-  /** Seconds; ignored when `amount` is set. */
-  readonly duration?: number;
-  /** Exact number of requests. */
-  readonly amount?: number;
+  /** Seconds of load. */
+  readonly duration: number;
   readonly method?: 'GET' | 'POST';
   /** Path and headers of each request, so that requests can rotate keys and session ids. */
   readonly next: () => { path: string; headers: Record<string, string>; body?: string };
 }
 
-/** One bounded autocannon run against loopback. */
+/**
+ * One timed autocannon run against loopback. Always by duration: autocannon ends a run of a
+ * fixed number of requests only at its next whole-second tick, so a run of N requests that took
+ * 6.1 s reports 7 s, and its rate comes out as much as a seventh low.
+ */
 export async function load(options: LoadOptions): Promise<LoadResult> {
   const result = await autocannon({
     url: options.url,
     connections: options.connections,
-    ...(options.amount ? { amount: options.amount } : { duration: options.duration ?? 5 }),
+    duration: options.duration,
     timeout: 10,
     requests: [
       {

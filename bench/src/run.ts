@@ -1,260 +1,355 @@
 /**
  * `pnpm bench`: the two agent operations on the real server (SQLite and PostgreSQL), beside their
- * ceilings measured in the same run on the same machine: raw node:http, bare Express 4 with
- * express.json(), and the store alone without HTTP. Prints a table and writes it as JSON under
- * bench/results/.
+ * ceilings in the same run on the same machine: raw node:http and bare Express 4 with
+ * express.json(), serving the real responses' bytes. Every target runs once per round, the
+ * rounds interleaved, and each figure is the median of its rounds with its spread (rounds.ts).
+ * Then the store alone without HTTP, the server's memory through a sustained load, and the list
+ * against a growing number of stored sessions. Prints the table; writes JSON and an HTML report
+ * under bench/results/.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Database, Store } from '@agentmc/server';
-import type { Kysely } from 'kysely';
-import { postgresAvailable, spawnServer, type StoreKind } from '@agentmc/testkit/core';
-import { benchCeilings } from './ceilings.js';
+import { sql, type Kysely } from 'kysely';
+import {
+  postgresAvailable,
+  spawnServer,
+  type ServerProcess,
+  type StoreKind,
+} from '@agentmc/testkit/core';
+import { ceilingRequests, startCeiling, type Ceiling } from './ceilings.js';
 import {
   AGENTS,
-  CLAIM_WARMUP,
   LIST_SESSIONS,
   WARMUP,
   claimQueue,
   claimRequests,
   listRequests,
   log,
-  measured,
   now,
   openFor,
-  timed,
-  type Row,
 } from './common.js';
-import { load } from './load.js';
+import { figure } from './figures.js';
+import { load, type LoadResult } from './load.js';
 import { summariseFile } from './profile.js';
-import { printTable, type Memory } from './report.js';
+import { printTable } from './report.js';
+import type { BenchReport, MemoryTrace, ThroughputRow } from './report-shape.js';
+import { figuresOf, interleaved, ratioOf, type Target } from './rounds.js';
 import { benchScale } from './scale.js';
 import { insertRequestedSessions, seedAgents, type BenchAgent } from './seed.js';
-import { CLAIMS, CONNECTIONS, DURATION, PROFILE, SUSTAIN_SECONDS } from './settings.js';
+import { CLAIMS, CONNECTIONS, DURATION, PROFILE, ROUNDS, SUSTAIN_SECONDS } from './settings.js';
 
 const resultsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../results');
 
-const rows: Row[] = [];
-let memory: Memory | undefined;
-let postgres: string | undefined;
+/** What each server must reach, as a ratio to bare Express in the same round. */
+const TARGET_RATIOS: Record<StoreKind, Record<'list' | 'claim', number>> = {
+  sqlite: { list: 0.6, claim: 0.5 },
+  postgres: { list: 0.5, claim: 0.35 },
+};
+
+/** A real server over a seeded store, and what its load needs. */
+interface ServerUnderTest {
+  readonly kind: StoreKind;
+  readonly name: string;
+  readonly server: ServerProcess;
+  readonly store: Store;
+  readonly db: Kysely<Database>;
+  readonly agents: readonly BenchAgent[];
+  readonly claims: readonly { id: number; key: string }[];
+  readonly profileDir: string;
+  close(): Promise<void>;
+}
 
 function rssOf(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return Math.round(kb / 1024);
+  return Math.round(kb / 102.4) / 10;
 }
 
-/** Store alone: `workers` concurrent loops of one operation, as operations per second. */
+async function startServer(kind: StoreKind): Promise<ServerUnderTest> {
+  log(`${kind}: seeding ${AGENTS} agents, ${LIST_SESSIONS} sessions to list, ${CLAIMS} to claim`);
+  const { database, store, db, env } = await openFor(kind);
+  const agents = await seedAgents(store, AGENTS, now());
+  await insertRequestedSessions(store, db, agents, LIST_SESSIONS, now());
+  const claims = claimQueue(
+    agents,
+    await insertRequestedSessions(store, db, agents, CLAIMS, now()),
+  );
+  const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), `agentmc-prof-${kind}-`));
+  const server = await spawnServer(
+    env,
+    PROFILE ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {},
+  );
+  return {
+    kind,
+    name: `server (${kind})`,
+    server,
+    store,
+    db,
+    agents,
+    claims,
+    profileDir,
+    /** After its server stopped: its profile, then its store and database go. */
+    async close() {
+      if (PROFILE) {
+        for (const file of fs.readdirSync(profileDir)) {
+          const profile = path.join(profileDir, file);
+          log(`\n${kind} server profile: ${profile}\n${summariseFile(profile, 15)}`);
+        }
+      } else fs.rmSync(profileDir, { recursive: true, force: true });
+      await store.close();
+      await database.drop();
+    },
+  };
+}
+
+/** The bodies the real server answers, for the ceilings to serve byte for byte. */
+async function realBodies(target: ServerUnderTest) {
+  const key = target.agents[0]!.key;
+  const list = await (
+    await fetch(`${target.server.baseUrl}/agents/realtime/sessions/requested?limit=20`, {
+      headers: { 'x-api-key': key },
+    })
+  ).text();
+  const one = (
+    await insertRequestedSessions(target.store, target.db, target.agents.slice(0, 1), 1, now())
+  ).get(target.agents[0]!.id)![0]!;
+  const claim = await (
+    await fetch(`${target.server.baseUrl}/agents/realtime/sessions/${one}/claim`, {
+      method: 'POST',
+      headers: { 'x-api-key': key, 'content-type': 'application/json' },
+      body: '{}',
+    })
+  ).text();
+  return { list, claim };
+}
+
+/**
+ * Every claim won exactly once: no run had a refusal, the store holds as many claimed sessions as
+ * claims were answered 200 (plus the requests each run cut off in flight, at most one per
+ * connection, and the one the bodies came from), and each has exactly one `claimed` status signal.
+ */
+async function checkClaims(target: ServerUnderTest, results: readonly LoadResult[]) {
+  const refused = results.reduce((n, r) => n + r.non2xx + r.errors, 0);
+  if (refused > 0) {
+    throw new Error(
+      `${target.name}: ${refused} claims were refused or failed; every request must win a distinct ` +
+        `session (raise BENCH_CLAIMS if the ${CLAIMS} seeded ran out)`,
+    );
+  }
+  const answered = results.reduce((n, r) => n + r.requests, 0) + 1;
+  const { rows } = await sql<{ sessions: number | string; signals: number | string }>`
+    select
+      (select count(*) from realtime_sessions where status = 'claimed') as sessions,
+      (select count(*) from realtime_signals where idempotency_key = 'status:claimed') as signals`.execute(
+    target.db,
+  );
+  const claimed = Number(rows[0]!.sessions);
+  const signals = Number(rows[0]!.signals);
+  const cut = results.length * CONNECTIONS;
+  if (claimed < answered || claimed > answered + cut || signals !== claimed) {
+    throw new Error(
+      `${target.name}: ${answered} claims answered 200 (${cut} more may have been cut off in ` +
+        `flight), but ${claimed} sessions are claimed with ${signals} claimed signals`,
+    );
+  }
+  return { answered, claimed };
+}
+
+/** Store alone: `workers` concurrent loops of one operation for `seconds`, in operations a second. */
 async function opsPerSecond(
   op: (i: number) => Promise<unknown>,
-  options: { seconds?: number; total?: number; workers?: number },
+  seconds: number,
+  limit = Infinity,
 ) {
-  const workers = options.workers ?? CONNECTIONS;
-  const deadline = performance.now() + (options.seconds ?? DURATION) * 1000;
+  const deadline = performance.now() + seconds * 1000;
   let issued = 0;
   const started = performance.now();
   await Promise.all(
-    Array.from({ length: workers }, async () => {
-      for (;;) {
-        if (options.total !== undefined ? issued >= options.total : performance.now() > deadline)
-          return;
-        await op(issued++);
-      }
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (performance.now() < deadline && issued < limit) await op(issued++);
     }),
   );
   return Math.round(issued / ((performance.now() - started) / 1000));
 }
 
-/** The real server over one store: list and claim, the store alone, and (SQLite) memory. */
-async function benchServer(kind: StoreKind, bodies: { list?: string; claim?: string }) {
-  log(`\n${kind}: seeding ${AGENTS} agents, ${LIST_SESSIONS} sessions`);
-  const { database, store, db, env } = await openFor(kind);
-  try {
-    const agents = await seedAgents(store, AGENTS, now());
-    await insertRequestedSessions(store, db, agents, LIST_SESSIONS, now());
-    const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), `agentmc-prof-${kind}-`));
-    const server = await spawnServer(
-      env,
-      PROFILE ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {},
+async function benchStoreAlone(target: ServerUnderTest): Promise<ThroughputRow[]> {
+  const { store, db, agents, kind } = target;
+  const t = now();
+  const list: number[] = [];
+  const claim: number[] = [];
+  const team = (await store.identity.findAgent(agents[0]!.id))!.team_id;
+  for (let round = 0; round < ROUNDS; round++) {
+    log(`  ${kind} store alone: round ${round + 1}/${ROUNDS}`);
+    list.push(
+      await opsPerSecond(
+        (i) =>
+          store.sessions.listRequested({
+            agentId: agents[i % agents.length]!.id,
+            now: t,
+            limit: 20,
+          }),
+        DURATION,
+      ),
     );
-    const pid = server.child.pid!;
-    try {
-      const listUrl = `${server.baseUrl}/agents/realtime/sessions/requested?limit=20`;
-      bodies.list ??= await (
-        await fetch(listUrl, { headers: { 'x-api-key': agents[0]!.key } })
-      ).text();
-
-      const list = await measured(`${kind} list`, (phase) =>
-        load({
-          url: server.origin,
-          connections: CONNECTIONS,
-          ...timed(phase),
-          next: listRequests(agents),
-        }),
-      );
-      rows.push({
-        target: `server (${kind})`,
-        operation: 'list',
-        rps: list.rps,
-        p50_ms: list.p50,
-        p99_ms: list.p99,
-        vs_express: null,
-      });
-
-      if (kind === 'sqlite') {
-        const before = rssOf(pid);
-        log(`  sqlite sustained list load for ${SUSTAIN_SECONDS} s (memory)`);
-        const sustained = await load({
-          url: server.origin,
-          connections: CONNECTIONS,
-          duration: SUSTAIN_SECONDS,
-          next: listRequests(agents),
-        });
-        const after = rssOf(pid);
-        memory = {
-          store: kind,
-          rss_after_warmup_mb: before,
-          rss_after_sustained_mb: after,
-          growth_mb: after - before,
-          sustained_seconds: SUSTAIN_SECONDS,
-          sustained_requests: sustained.requests,
-        };
-        log(
-          `  rss ${before} MB after warm-up → ${after} MB after ${sustained.requests} more requests`,
-        );
-      }
-
-      log(`  ${kind}: seeding ${CLAIM_WARMUP + CLAIMS} sessions to claim`);
-      const claimIds = await insertRequestedSessions(
-        store,
-        db,
-        agents,
-        CLAIM_WARMUP + CLAIMS,
-        now(),
-      );
-      const queue = claimQueue(agents, claimIds);
-      const warmQueue = queue.slice(0, CLAIM_WARMUP);
-      const mainQueue = queue.slice(CLAIM_WARMUP);
-      const claim = await measured(`${kind} claim`, (phase) => {
-        const queue = phase === 'warmup' ? warmQueue : mainQueue;
-        return load({
-          url: server.origin,
-          connections: CONNECTIONS,
-          method: 'POST',
-          amount: queue.length,
-          next: claimRequests(queue),
-        });
-      });
-      if (claim.non2xx > 0)
-        throw new Error(
-          `${kind} claim: ${claim.non2xx} claims did not win: each request must claim a distinct session`,
-        );
-      rows.push({
-        target: `server (${kind})`,
-        operation: 'claim',
-        rps: claim.rps,
-        p50_ms: claim.p50,
-        p99_ms: claim.p99,
-        vs_express: null,
-      });
-      if (!bodies.claim) {
-        const one = (await insertRequestedSessions(store, db, agents.slice(0, 1), 1, now())).get(
-          agents[0]!.id,
-        )![0]!;
-        bodies.claim = await (
-          await fetch(`${server.baseUrl}/agents/realtime/sessions/${one}/claim`, {
-            method: 'POST',
-            headers: { 'x-api-key': agents[0]!.key },
-          })
-        ).text();
-      }
-    } finally {
-      await server.stop();
-      if (PROFILE) {
-        for (const file of fs.readdirSync(profileDir)) {
-          const profile = path.join(profileDir, file);
-          log(
-            `\n${kind} server profile (list and claim runs): ${profile}\n${summariseFile(profile, 15)}`,
-          );
-        }
-      } else fs.rmSync(profileDir, { recursive: true, force: true });
-    }
-
-    await benchStore(kind, store, db, agents);
-  } finally {
-    await store.close();
-    await database.drop();
+    const ids = await insertRequestedSessions(store, db, agents, 5_000, now());
+    const queue = [...ids.entries()].flatMap(([agentId, list]) =>
+      list.map((id) => ({ agentId, id })),
+    );
+    claim.push(
+      await opsPerSecond(
+        async (i) => {
+          const next = queue[i]!;
+          const outcome = await store.sessions.claim({
+            sessionId: next.id,
+            teamId: team,
+            agentId: next.agentId,
+            now: t,
+            claimKey: null,
+            reason: 'claimed',
+          });
+          if (outcome.kind !== 'claimed') throw new Error(`store claim lost: ${outcome.kind}`);
+        },
+        DURATION,
+        queue.length,
+      ),
+    );
   }
+  const row = (operation: 'list' | 'claim', runs: number[]): ThroughputRow => ({
+    target: `store alone (${kind})`,
+    operation,
+    rps: figure(runs, 0),
+    p50_ms: null,
+    p99_ms: null,
+    vs_express: null,
+    target_ratio: null,
+    note: 'ops/s, no HTTP',
+  });
+  return [row('list', list), row('claim', claim)];
 }
 
-async function benchStore(
-  kind: StoreKind,
-  store: Store,
-  db: Kysely<Database>,
-  agents: readonly BenchAgent[],
-) {
-  const t = now();
-  const listOps = await opsPerSecond(
-    (i) =>
-      store.sessions.listRequested({ agentId: agents[i % agents.length]!.id, now: t, limit: 20 }),
-    {},
+/** RSS of the SQLite server sampled every second through a sustained list load. */
+async function traceMemory(target: ServerUnderTest): Promise<MemoryTrace> {
+  const pid = target.server.child.pid!;
+  const started = performance.now();
+  const samples: [number, number][] = [[0, rssOf(pid)]];
+  const timer = setInterval(
+    () => samples.push([Math.round((performance.now() - started) / 100) / 10, rssOf(pid)]),
+    1000,
   );
-  const claimIds = await insertRequestedSessions(store, db, agents, CLAIMS, now());
-  const all = [...claimIds.entries()].flatMap(([agentId, ids]) =>
-    ids.map((id) => ({ agentId, id })),
-  );
-  const team = (await store.identity.findAgent(agents[0]!.id))!.team_id;
-  const claimOps = await opsPerSecond(
-    async (i) => {
-      const target = all[i]!;
-      const outcome = await store.sessions.claim({
-        sessionId: target.id,
-        teamId: team,
-        agentId: target.agentId,
-        now: t,
-        claimKey: null,
-        reason: 'claimed',
-      });
-      if (outcome.kind !== 'claimed') throw new Error(`store claim lost: ${outcome.kind}`);
-    },
-    { total: all.length },
-  );
-  log(`  ${kind} store alone: list ${listOps} ops/s, claim ${claimOps} ops/s`);
-  rows.push({
-    target: `store alone (${kind})`,
-    operation: 'list',
-    rps: listOps,
-    p50_ms: null,
-    p99_ms: null,
-    vs_express: null,
-    note: 'ops/s, no HTTP',
-  });
-  rows.push({
-    target: `store alone (${kind})`,
-    operation: 'claim',
-    rps: claimOps,
-    p50_ms: null,
-    p99_ms: null,
-    vs_express: null,
-    note: 'ops/s, no HTTP',
-  });
+  const result = await load({
+    url: target.server.origin,
+    connections: CONNECTIONS,
+    duration: SUSTAIN_SECONDS,
+    next: listRequests(target.agents),
+  }).finally(() => clearInterval(timer));
+  samples.push([Math.round((performance.now() - started) / 100) / 10, rssOf(pid)]);
+  // The slope of the second half: after the first seconds' growth of caches and the JIT.
+  const half = samples.slice(Math.floor(samples.length / 2));
+  const mx = half.reduce((a, [x]) => a + x, 0) / half.length;
+  const my = half.reduce((a, [, y]) => a + y, 0) / half.length;
+  const sxx = half.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+  const sxy = half.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0);
+  return {
+    store: target.kind,
+    seconds: SUSTAIN_SECONDS,
+    requests: result.requests,
+    samples,
+    rss_start_mb: samples[0]![1],
+    rss_end_mb: samples.at(-1)![1],
+    slope_mb_per_min: sxx === 0 ? 0 : Math.round((sxy / sxx) * 60 * 10) / 10,
+  };
 }
 
 async function main() {
   const started = new Date();
-  const bodies: { list?: string; claim?: string } = {};
-  await benchServer('sqlite', bodies);
-  if (await postgresAvailable()) await benchServer('postgres', bodies);
+  const loadBefore = os.loadavg()[0]!;
+  const servers: ServerUnderTest[] = [await startServer('sqlite')];
+  let postgres: string | null = null;
+  if (await postgresAvailable()) servers.push(await startServer('postgres'));
   else {
-    log('\nPostgreSQL not reachable: skipping its runs');
+    log('PostgreSQL not reachable: skipping its runs');
     postgres = 'skipped: not reachable';
   }
-  rows.push(...(await benchCeilings({ list: bodies.list!, claim: bodies.claim! })));
+  const rows: ThroughputRow[] = [];
+  let memory: MemoryTrace | null = null;
+  const ceilings: Ceiling[] = [];
+  try {
+    const bodies = await realBodies(servers[0]!);
+    ceilings.push(await startCeiling('raw', bodies), await startCeiling('express', bodies));
+    for (const operation of ['list', 'claim'] as const) {
+      log(
+        `\n${operation}: ${ROUNDS} rounds of ${DURATION} s per target, ${CONNECTIONS} connections, ` +
+          `after ${WARMUP} s of warm-up each`,
+      );
+      const targets: Target[] = [
+        ...ceilings.map((c) => ({
+          name: c.name,
+          url: c.url,
+          method: operation === 'list' ? ('GET' as const) : ('POST' as const),
+          next: ceilingRequests(operation),
+        })),
+        ...servers.map((s) => ({
+          name: s.name,
+          url: s.server.origin,
+          method: operation === 'list' ? ('GET' as const) : ('POST' as const),
+          next: operation === 'list' ? listRequests(s.agents) : claimRequests(s.claims),
+        })),
+      ];
+      const { runs, warmups } = await interleaved(targets, {
+        rounds: ROUNDS,
+        duration: DURATION,
+        warmup: WARMUP,
+        connections: CONNECTIONS,
+        onRun: (label) => log(`  ${operation} · ${label}`),
+      });
+      const express = runs.get('bare Express')!;
+      for (const target of targets) {
+        const server = servers.find((s) => s.name === target.name);
+        const results = runs.get(target.name)!;
+        rows.push({
+          target: target.name,
+          operation,
+          ...figuresOf(results),
+          vs_express: server ? ratioOf(results, express) : null,
+          target_ratio: server ? TARGET_RATIOS[server.kind][operation] : null,
+        });
+      }
+      if (operation === 'claim') {
+        for (const server of servers) {
+          const { answered, claimed } = await checkClaims(server, [
+            warmups.get(server.name)!,
+            ...runs.get(server.name)!,
+          ]);
+          log(
+            `  ${server.name}: ${answered} claims answered 200, ${claimed} sessions claimed, ` +
+              `each once, each with one status signal`,
+          );
+        }
+      }
+    }
+    log(`\nsqlite: sustained list load for ${SUSTAIN_SECONDS} s, RSS sampled every second`);
+    memory = await traceMemory(servers[0]!);
+    log(
+      `  RSS ${memory.rss_start_mb} → ${memory.rss_end_mb} MB over ${memory.requests} requests ` +
+        `(second half: ${memory.slope_mb_per_min} MB/min)`,
+    );
+  } catch (error) {
+    for (const server of servers) await server.server.stop().then(() => server.close());
+    throw error;
+  } finally {
+    await Promise.all(ceilings.map((c) => c.stop()));
+    for (const server of servers) await server.server.stop();
+  }
+  for (const server of servers) {
+    log(`\n${server.kind}: the store alone, without HTTP`);
+    rows.push(...(await benchStoreAlone(server)));
+    await server.close();
+  }
   const scale = await benchScale();
 
-  // Ceilings first in the table, as the reference.
   const order = [
     'node:http',
     'bare Express',
@@ -263,42 +358,46 @@ async function main() {
     'store alone (sqlite)',
     'store alone (postgres)',
   ];
-  rows.sort(
-    (a, b) =>
-      order.indexOf(a.target) - order.indexOf(b.target) ||
-      a.operation.localeCompare(b.operation) * -1,
-  );
-  console.log(
-    `\nAgentMC bench — ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), Node ${process.version}, ` +
-      `${CONNECTIONS} connections, ${DURATION} s per run after ${WARMUP} s warm-up\n`,
-  );
-  printTable(rows, scale, memory);
-  const report = {
+  const rank = (r: ThroughputRow) =>
+    (order.indexOf(r.target) + 1 || order.length + 1) * 10 + (r.operation === 'list' ? 0 : 1);
+  rows.sort((a, b) => rank(a) - rank(b) || a.target.localeCompare(b.target));
+  const cpus = os.cpus();
+  const report: BenchReport = {
+    kind: 'bench',
     started: started.toISOString(),
     machine: {
-      cores: os.cpus().length,
-      cpu: os.cpus()[0]?.model.trim(),
+      cores: cpus.length,
+      cpu: cpus[0]?.model.trim(),
       node: process.version,
       platform: `${os.platform()} ${os.release()}`,
+      load_average: { before: loadBefore, after: os.loadavg()[0]! },
     },
     settings: {
       connections: CONNECTIONS,
+      rounds: ROUNDS,
       duration_s: DURATION,
       warmup_s: WARMUP,
       agents: AGENTS,
       list_sessions: LIST_SESSIONS,
-      claims: CLAIMS,
+      claim_sessions: CLAIMS,
     },
     rows,
     scale,
-    ...(memory ? { memory } : {}),
-    ...(postgres ? { postgres } : {}),
+    memory,
+    postgres,
   };
+  console.log(
+    `\nAgentMC bench — ${report.machine.cores} cores (${report.machine.cpu}), Node ${process.version}, ` +
+      `${CONNECTIONS} connections; each figure the median of ${ROUNDS} interleaved ${DURATION} s runs ` +
+      `(min–max); load average ${loadBefore.toFixed(1)} before, ${report.machine.load_average.after.toFixed(1)} after\n`,
+  );
+  printTable(report);
   fs.mkdirSync(resultsDir, { recursive: true });
-  const file = path.join(resultsDir, `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  fs.writeFileSync(path.join(resultsDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`\nwritten: ${path.relative(process.cwd(), file)}`);
+  const base = `bench-${started.toISOString().replace(/[:.]/g, '-')}`;
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  fs.writeFileSync(path.join(resultsDir, `${base}.json`), json);
+  fs.writeFileSync(path.join(resultsDir, 'latest.json'), json);
+  console.log(`\nwritten: ${path.relative(process.cwd(), path.join(resultsDir, `${base}.json`))}`);
 }
 
 await main();

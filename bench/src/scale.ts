@@ -1,26 +1,11 @@
 /** List latency as the stored sessions grow (SQLite). */
 import { closeInspector, spawnServer } from '@agentmc/testkit/core';
-import {
-  SCALES,
-  SCALE_AGENTS,
-  log,
-  measured,
-  now,
-  openFor,
-  listRequests,
-  timed,
-} from './common.js';
-import { load } from './load.js';
+import { SCALES, SCALE_AGENTS, WARMUP, log, now, openFor, listRequests } from './common.js';
+import { load, type LoadResult } from './load.js';
+import type { ScalePoint } from './report-shape.js';
+import { figuresOf } from './rounds.js';
 import { fillSqlite, seedAgents } from './seed.js';
-import { CONNECTIONS } from './settings.js';
-
-export interface ScalePoint {
-  sessions: number;
-  generate_ms: number;
-  rps: number;
-  p50_ms: number;
-  p99_ms: number;
-}
+import { CONNECTIONS, DURATION, ROUNDS } from './settings.js';
 
 /** List p99 over growing stored data (SQLite): it stays flat when the index serves it. */
 export async function benchScale(): Promise<ScalePoint[]> {
@@ -39,21 +24,20 @@ export async function benchScale(): Promise<ScalePoint[]> {
       log(`  generated in ${fillMs} ms`);
       const server = await spawnServer(env);
       try {
-        const r = await measured(`list @ ${count}`, (phase) =>
+        const run = (duration: number) =>
           load({
             url: server.origin,
             connections: CONNECTIONS,
-            ...timed(phase),
+            duration,
             next: listRequests(agents),
-          }),
-        );
-        scale.push({
-          sessions: count,
-          generate_ms: fillMs,
-          rps: r.rps,
-          p50_ms: r.p50,
-          p99_ms: r.p99,
-        });
+          });
+        await run(WARMUP);
+        const runs: LoadResult[] = [];
+        for (let round = 0; round < ROUNDS; round++) {
+          log(`  list @ ${count}: run ${round + 1}/${ROUNDS}`);
+          runs.push(await run(DURATION));
+        }
+        scale.push({ sessions: count, generate_ms: fillMs, ...figuresOf(runs) });
       } finally {
         await server.stop();
       }

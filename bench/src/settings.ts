@@ -9,12 +9,17 @@ const env = process.env;
 
 /** BENCH_CONNECTIONS (10): concurrent connections of each load run. */
 export const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 10);
-/** BENCH_DURATION (5): seconds of each measured run, after its warm-up. */
-export const DURATION = Number(env.BENCH_DURATION ?? 5);
-/** BENCH_CLAIMS (10,000): sessions claimed in each claim run. */
-export const CLAIMS = Number(env.BENCH_CLAIMS ?? 10_000);
-/** BENCH_SUSTAIN (20): seconds of the sustained list load that measures memory. */
-export const SUSTAIN_SECONDS = Number(env.BENCH_SUSTAIN ?? 20);
+/** BENCH_DURATION (3): seconds of each measured run. */
+export const DURATION = Number(env.BENCH_DURATION ?? 3);
+/** BENCH_ROUNDS (5): measured rounds; each figure is the median of its rounds' runs. */
+export const ROUNDS = Number(env.BENCH_ROUNDS ?? 5);
+/**
+ * BENCH_CLAIMS (60,000): requested sessions seeded per store for its claim runs; every claim
+ * request takes a distinct one, so they must outnumber what the rounds can claim.
+ */
+export const CLAIMS = Number(env.BENCH_CLAIMS ?? 60_000);
+/** BENCH_SUSTAIN (30): seconds of the sustained list load that traces the server's memory. */
+export const SUSTAIN_SECONDS = Number(env.BENCH_SUSTAIN ?? 30);
 /** BENCH_PROFILE=1: run the real servers under --cpu-prof and print where their time went. */
 export const PROFILE = env.BENCH_PROFILE === '1';
 
