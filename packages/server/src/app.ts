@@ -14,12 +14,13 @@ import { unavailable } from './errors/failures.js';
 import { UNAVAILABLE_RETRY_AFTER_SECONDS } from './errors/to-api-error.js';
 import { InProcessBus, type RealtimeBus } from './events/bus.js';
 import { authenticate } from './http/auth.js';
+import { sendJsonText } from './http/json-text.js';
 import { answerClientError } from './http/client-error.js';
 import { errorMiddleware, notFound } from './http/error-middleware.js';
 import { rateLimit } from './http/rate-limit.js';
 import { docsRouter } from './http/docs.js';
 import { noteContractRoute, noteRoute, requestLog } from './http/request-log.js';
-import { createRoutes } from './http/routes.js';
+import { RECHECKING_ROUTES, createRoutes } from './http/routes.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics/metrics.js';
@@ -121,26 +122,34 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
     );
   }
   api.use(docsRouter());
-  createExpressEndpoints(contract, createRoutes(sessions, realtimeConfig), api, {
-    // Order matters: which route (for the log and metrics), who is calling, then how often, then
-    // what they sent. An unauthenticated caller never gets its body read.
-    globalMiddleware: [
-      noteContractRoute(),
-      authenticate(store.identity, budgets, clock),
-      rateLimit(config.rateLimitPerMinute),
-      // Every body is JSON, whatever its Content-Type says, so a text body cannot slip past
-      // validation as "no body". Never compressed: any Content-Encoding is refused with 415.
-      express.json({ limit: config.bodyLimit, strict: true, type: () => true, inflate: false }),
-    ],
-    responseValidation: config.validateResponses,
-    logInitialization: false,
-    requestValidationErrorHandler: (error, _req, _res, next) => next(error),
-  });
+  createExpressEndpoints(
+    contract,
+    createRoutes(sessions, { ...realtimeConfig, serializeLists: !config.validateResponses }),
+    api,
+    {
+      // Order matters: which route (for the log and metrics), who is calling, then how often, then
+      // what they sent. An unauthenticated caller never gets its body read.
+      globalMiddleware: [
+        noteContractRoute(),
+        authenticate(sessions.principals, budgets, clock, {
+          recheckingRoutes: RECHECKING_ROUTES,
+        }),
+        rateLimit(config.rateLimitPerMinute),
+        // Every body is JSON, whatever its Content-Type says, so a text body cannot slip past
+        // validation as "no body". Never compressed: any Content-Encoding is refused with 415.
+        express.json({ limit: config.bodyLimit, strict: true, type: () => true, inflate: false }),
+      ],
+      responseValidation: config.validateResponses,
+      logInitialization: false,
+      requestValidationErrorHandler: (error, _req, _res, next) => next(error),
+    },
+  );
   api.use(notFound);
 
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  sendJsonText(app);
   app.use(requestLog(logger, metrics));
   app.get('/healthz', noteRoute('/healthz'), (_req, res) => {
     res.json({ status: 'ok' });

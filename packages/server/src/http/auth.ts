@@ -8,7 +8,8 @@ import type { Clock } from '../lib/clock.js';
 import type { AgentActor, PersonActor } from '../sessions/actor.js';
 import type { Credential } from '../sessions/standing.js';
 import type { Budgets } from '../sessions/budgets.js';
-import type { IdentityStore, Principal } from '../store/store.js';
+import type { Principals } from '../sessions/principals.js';
+import type { Principal } from '../store/store.js';
 
 /**
  * The credential of a request: `X-Api-Key`, or `Authorization: Bearer <key or browser token>`.
@@ -34,10 +35,18 @@ export function clientAddress(req: Pick<Request, 'ip' | 'socket'>): string {
  * spent, the address gets 429 without any key being looked up.
  */
 export function authenticate(
-  identity: IdentityStore,
+  principals: Pick<Principals, 'byKeyHash' | 'byTokenHash'>,
   budgets: Budgets,
   clock: Clock,
+  options: {
+    /**
+     * Routes whose own statements check the key again (see {@link Principals}): an API key
+     * looked up a moment ago may stand for them without asking the store.
+     */
+    readonly recheckingRoutes?: ReadonlySet<AppRoute>;
+  } = {},
 ): RequestHandler {
+  const rechecking = options.recheckingRoutes ?? new Set<AppRoute>();
   return (req: Request, res: Response, next: NextFunction) => {
     const address = clientAddress(req);
     const blocked = budgets.authBlocked(address);
@@ -50,13 +59,15 @@ export function authenticate(
     const credential = apiKeyOf(req);
     if (!credential) return failed(new UnauthenticatedError());
     const isToken = credential.startsWith(BROWSER_TOKEN_PREFIX);
+    const route = (req as Request & { tsRestRoute?: AppRoute }).tsRestRoute;
     const lookup = isToken
-      ? identity.findPrincipalByTokenHash({ tokenHash: hashApiKey(credential), now: clock() })
-      : identity.findPrincipalByKeyHash(hashApiKey(credential));
+      ? principals.byTokenHash({ tokenHash: hashApiKey(credential), now: clock() })
+      : principals.byKeyHash(hashApiKey(credential), {
+          remembered: route !== undefined && rechecking.has(route),
+        });
     lookup
       .then((principal) => {
         if (!principal) throw new UnauthenticatedError();
-        const route = (req as Request & { tsRestRoute?: AppRoute }).tsRestRoute;
         const metadata = route?.metadata as RouteMetadata | undefined;
         const wanted = metadata?.auth;
         if (wanted === 'agent') {

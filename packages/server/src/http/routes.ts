@@ -1,13 +1,24 @@
-import { contract, type ErrorEnvelope } from '@agentmc/contract';
+import { contract, type AgentRealtimeSession, type ErrorEnvelope } from '@agentmc/contract';
+import type { AppRoute } from '@ts-rest/core';
 import { initServer, type createExpressEndpoints } from '@ts-rest/express';
 import type { Failure } from '../errors/failures.js';
 import { toApiError } from '../errors/to-api-error.js';
 import type { Actor } from '../sessions/actor.js';
 import type { Sessions } from '../sessions/sessions.js';
 import { agentOf, credentialOf, personOf } from './auth.js';
+import { jsonText } from './json-text.js';
 import { socketOrigin } from './socket-origin.js';
 
 const s = initServer();
+
+/**
+ * The routes whose statements check the caller's key again themselves (the agent's list and
+ * claim, the two hot ones): authentication may take their key from memory.
+ */
+export const RECHECKING_ROUTES: ReadonlySet<AppRoute> = new Set<AppRoute>([
+  contract.listAgentRealtimeRequestedSessions,
+  contract.claimAgentRealtimeSession,
+]);
 
 /** The router implementation `createExpressEndpoints` takes for the contract. */
 export type ContractRoutes = Parameters<typeof createExpressEndpoints<typeof contract>>[1];
@@ -29,7 +40,14 @@ export function failed<F extends Failure>(
  */
 export function createRoutes(
   sessions: Sessions,
-  options: { readonly allowedHosts: readonly string[] },
+  options: {
+    readonly allowedHosts: readonly string[];
+    /**
+     * Answer the agent's list with text written from the rows ({@link jsonText}); off while
+     * responses are validated, which needs the body as objects.
+     */
+    readonly serializeLists?: boolean;
+  },
 ): ContractRoutes {
   const websocketOrigin = socketOrigin(options.allowedHosts);
   // The signal routes are the same for both sides; only who calls differs.
@@ -63,10 +81,16 @@ export function createRoutes(
 
   return s.router(contract, {
     // ---- the agent's side ----
-    listAgentRealtimeRequestedSessions: async ({ query, res }) => ({
-      status: 200,
-      body: { data: await sessions.listRequested(agentOf(res), query.limit) },
-    }),
+    listAgentRealtimeRequestedSessions: async ({ query, res }) => {
+      const page = await sessions.listRequested(agentOf(res), query.limit, credentialOf(res));
+      if (!page.ok) return failed(page);
+      return {
+        status: 200,
+        body: options.serializeLists
+          ? jsonText<{ data: AgentRealtimeSession[] }>(page.value.dataJson())
+          : { data: page.value.resources() },
+      };
+    },
 
     claimAgentRealtimeSession: async ({ params, headers, req, res }) => {
       const agent = agentOf(res);
@@ -74,6 +98,7 @@ export function createRoutes(
         agent,
         params.session,
         headers['idempotency-key'] ?? null,
+        credentialOf(res),
       );
       if (!claimed.ok) return failed(claimed);
       const socket = sessions.ticket(

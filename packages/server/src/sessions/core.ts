@@ -18,7 +18,7 @@ import type { StatusChange, Store } from '../store/store.js';
 import { accessFailure } from './access.js';
 import type { Budgets } from './budgets.js';
 import type { Actor, Side } from './actor.js';
-import { toSessionResource, toSignalResource } from './resources.js';
+import { SessionList, toSessionResource, toSignalResource } from './resources.js';
 import type { TicketSigner } from './tickets.js';
 
 // What the sessions layer's two faces (`Sessions`, `SocketSessions`) share: the rules for who
@@ -91,13 +91,16 @@ export async function requestedFor(
   ctx: SessionsContext,
   agent: { readonly agentId: number },
   limit: number,
-): Promise<AgentRealtimeSession[]> {
+  /** When given, none unless this key is live and the agent enabled. */
+  keyId?: number,
+): Promise<SessionList> {
   const rows = await ctx.store.sessions.listRequested({
     agentId: agent.agentId,
     now: ctx.clock(),
     limit,
+    keyId,
   });
-  return rows.map(toSessionResource);
+  return new SessionList(rows);
 }
 
 /** A session the actor may act on (the access rule of `access.ts`), or why not. */

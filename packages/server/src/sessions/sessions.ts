@@ -27,6 +27,7 @@ import {
   type NotFound,
   type RateLimited,
   type Result,
+  type Unauthenticated,
 } from '../errors/failures.js';
 import { formatTimestamp } from '../lib/clock.js';
 import { accessFailure } from './access.js';
@@ -45,7 +46,8 @@ import {
 } from './core.js';
 import { People } from './people.js';
 import { Presence } from './presence.js';
-import { toSessionResource, toSignalResource } from './resources.js';
+import { Principals } from './principals.js';
+import { SessionList, toSessionResource, toSignalResource } from './resources.js';
 import { SocketSessions } from './socket-sessions.js';
 import {
   removeUser,
@@ -111,6 +113,8 @@ export class Sessions {
   readonly sockets: SocketSessions;
   /** Browser tokens and the team's agents with their presence. */
   readonly people: People;
+  /** Who each API key belongs to; remembered for the routes that check the key again. */
+  readonly principals: Principals;
   readonly #deps: SessionsContext;
 
   constructor(deps: SessionsDeps) {
@@ -130,6 +134,7 @@ export class Sessions {
     });
     this.sockets = new SocketSessions(this.#deps, presence);
     this.people = new People(this.#deps, presence);
+    this.principals = new Principals({ identity: deps.store.identity });
   }
 
   /** The sessions layer's clock, in epoch seconds (tests move it). */
@@ -175,9 +180,23 @@ export class Sessions {
     return ok(session);
   }
 
-  /** The agent's requested, unexpired sessions, newest first. */
-  listRequested(agent: AgentActor, limit: number): Promise<AgentRealtimeSession[]> {
-    return requestedFor(this.#deps, agent, limit);
+  /**
+   * The agent's requested, unexpired sessions, newest first. With the key the agent came
+   * through, the list's own statement checks that the key is live and the agent enabled (the
+   * caller may have taken the key from memory, see {@link Principals}); an empty page is then
+   * told apart from a refused key by asking the store.
+   */
+  async listRequested(
+    agent: AgentActor,
+    limit: number,
+    credential?: Credential,
+  ): Promise<Result<SessionList, Unauthenticated | Forbidden>> {
+    const page = await requestedFor(this.#deps, agent, limit, credential?.keyId);
+    if (page.length === 0 && credential) {
+      const refused = await this.#refused(agent, credential);
+      if (refused) return refused;
+    }
+    return ok(page);
   }
 
   /**
@@ -188,7 +207,10 @@ export class Sessions {
     agent: AgentActor,
     sessionId: number,
     claimKey: string | null,
-  ): Promise<Result<AgentRealtimeSession, NotFound | Forbidden | NotClaimable | Expired>> {
+    credential?: Credential,
+  ): Promise<
+    Result<AgentRealtimeSession, NotFound | Forbidden | NotClaimable | Expired | Unauthenticated>
+  > {
     const { store, clock } = this.#deps;
     const now = clock();
     const outcome = await store.sessions.claim({
@@ -198,6 +220,7 @@ export class Sessions {
       now,
       claimKey,
       reason: SESSION_REASONS.claimed,
+      keyId: credential?.keyId,
     });
     if (outcome.kind === 'claimed') {
       const { created_at, claimed_at } = outcome.change.session;
@@ -206,6 +229,10 @@ export class Sessions {
     }
 
     // The claim lost; say why. Nothing below changes who holds the session.
+    if (credential) {
+      const refused = await this.#refused(agent, credential);
+      if (refused) return refused;
+    }
     const current = outcome.session;
     const denied = accessFailure(agent, current);
     if (denied) return denied;
@@ -421,6 +448,14 @@ export class Sessions {
   }
 
   // ---- who may still act ----
+
+  /** Why a key that a statement refused no longer stands, or undefined when it does. */
+  async #refused(agent: AgentActor, credential: Credential) {
+    const standing = await standingOf(this.#deps, agent, credential);
+    if (standing.ok) return undefined;
+    this.principals.forget(credential.keyId);
+    return standing;
+  }
 
   /** Whether an actor may still act through a key (see {@link standingOf}). */
   standing(actor: Actor, credential: Credential): Promise<Standing> {

@@ -181,8 +181,8 @@ export class SocketSessions {
   }
 
   /** The sessions waiting for an agent, for its watch socket. */
-  waitingFor(agent: AgentActor, limit: number): Promise<AgentRealtimeSession[]> {
-    return requestedFor(this.#deps, agent, limit);
+  async waitingFor(agent: AgentActor, limit: number): Promise<AgentRealtimeSession[]> {
+    return (await requestedFor(this.#deps, agent, limit)).resources();
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { SessionStatus } from '@agentmc/contract';
-import type { Kysely, Updateable } from 'kysely';
+import type { ExpressionBuilder, Kysely, Updateable } from 'kysely';
 import { prepareQuery } from './compiled-query.js';
 import type { SqlDialect } from './migrations/index.js';
 import type { Database, RealtimeSessionsTable, SessionRow } from './schema.js';
@@ -30,7 +30,10 @@ export function sessionStore(db: Kysely<Database>, dialect: SqlDialect): Session
   };
 
   return {
-    listRequested: (input) => hot.requestedSessions.execute(input),
+    listRequested: (input) =>
+      input.keyId === undefined
+        ? hot.requestedSessions.execute(input)
+        : hot.requestedSessionsThroughKey.execute({ ...input, keyId: input.keyId }),
 
     listForUser(input) {
       let select = db
@@ -94,7 +97,9 @@ export function sessionStore(db: Kysely<Database>, dialect: SqlDialect): Session
       const won = await inTransaction(db, dialect, async (trx) => {
         // The whole decision is this one statement: of any number of concurrent claims, the
         // database lets exactly one see status = 'requested'. Its status signal commits with it.
-        const [claimed] = await hot.claim.execute(input, trx);
+        const [claimed] = await (input.keyId === undefined
+          ? hot.claim.execute(input, trx)
+          : hot.claimThroughKey.execute({ ...input, keyId: input.keyId }, trx));
         if (!claimed) return undefined;
         const signal = await appendStatusSignal(trx, claimed, input.reason, input.now);
         return { session: claimed, signal };
@@ -207,47 +212,83 @@ function transitionStatement(db: Kysely<Database>, input: TransitionInput) {
   return update.returningAll();
 }
 
-/** The queries on every agent request, compiled once: the list and the claim. */
+/**
+ * "This key is live and its agent enabled", as a condition of the statement that does the work:
+ * a revocation that commits before it is seen, whichever process made it.
+ */
+function keyStands(
+  eb: ExpressionBuilder<Database, 'realtime_sessions'>,
+  p: { keyId: number; agentId: number },
+) {
+  return eb.exists(
+    eb
+      .selectFrom('api_keys as k')
+      .innerJoin('agents as a', 'a.id', 'k.agent_id')
+      .select('k.id')
+      .where('k.id', '=', p.keyId)
+      .where('k.agent_id', '=', p.agentId)
+      .where('k.revoked_at', 'is', null)
+      .where('a.disabled_at', 'is', null),
+  );
+}
+
+type ListParams = { agentId: number; now: number; limit: number };
+
+type ClaimParams = {
+  sessionId: number;
+  teamId: number;
+  agentId: number;
+  now: number;
+  claimKey: string | null;
+};
+
+/** The queries on every agent request, compiled once: the list and the claim, each with and without the key check. */
 function hotQueries(db: Kysely<Database>) {
+  const listKinds = { agentId: 'number', now: 'number', limit: 'number' } as const;
+  const claimKinds = {
+    sessionId: 'number',
+    teamId: 'number',
+    agentId: 'number',
+    now: 'number',
+    claimKey: 'string',
+  } as const;
+  const list = (p: ListParams) =>
+    db
+      .selectFrom('realtime_sessions')
+      .selectAll()
+      .where('agent_id', '=', p.agentId)
+      .where('status', '=', 'requested')
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', p.now)]));
+  const claim = (p: ClaimParams) =>
+    db
+      .updateTable('realtime_sessions')
+      .set({ status: 'claimed', claimed_at: p.now, updated_at: p.now, claim_key: p.claimKey })
+      .where('id', '=', p.sessionId)
+      .where('team_id', '=', p.teamId)
+      .where('agent_id', '=', p.agentId)
+      .where('status', '=', 'requested')
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', p.now)]));
   return {
-    requestedSessions: prepareQuery(
+    requestedSessions: prepareQuery(db, listKinds, (p: ListParams) =>
+      list(p).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(p.limit),
+    ),
+    requestedSessionsThroughKey: prepareQuery(
       db,
-      { agentId: 'number', now: 'number', limit: 'number' },
-      (p: { agentId: number; now: number; limit: number }) =>
-        db
-          .selectFrom('realtime_sessions')
-          .selectAll()
-          .where('agent_id', '=', p.agentId)
-          .where('status', '=', 'requested')
-          .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', p.now)]))
+      { ...listKinds, keyId: 'number' },
+      (p: ListParams & { keyId: number }) =>
+        list(p)
+          .where((eb) => keyStands(eb, p))
           .orderBy('created_at', 'desc')
           .orderBy('id', 'desc')
           .limit(p.limit),
     ),
-    claim: prepareQuery(
+    claim: prepareQuery(db, claimKinds, (p: ClaimParams) => claim(p).returningAll()),
+    claimThroughKey: prepareQuery(
       db,
-      {
-        sessionId: 'number',
-        teamId: 'number',
-        agentId: 'number',
-        now: 'number',
-        claimKey: 'string',
-      },
-      (p: {
-        sessionId: number;
-        teamId: number;
-        agentId: number;
-        now: number;
-        claimKey: string | null;
-      }) =>
-        db
-          .updateTable('realtime_sessions')
-          .set({ status: 'claimed', claimed_at: p.now, updated_at: p.now, claim_key: p.claimKey })
-          .where('id', '=', p.sessionId)
-          .where('team_id', '=', p.teamId)
-          .where('agent_id', '=', p.agentId)
-          .where('status', '=', 'requested')
-          .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', p.now)]))
+      { ...claimKinds, keyId: 'number' },
+      (p: ClaimParams & { keyId: number }) =>
+        claim(p)
+          .where((eb) => keyStands(eb, p))
           .returningAll(),
     ),
   };

@@ -107,6 +107,11 @@ export interface ClaimInput {
   readonly claimKey: string | null;
   /** The reason the `session.status` signal gives. */
   readonly reason: string;
+  /**
+   * The API key the claimer came through, when the claim must also find it live and its agent
+   * enabled: checked by the claim's own UPDATE, so that nothing can revoke it in between.
+   */
+  readonly keyId?: number | undefined;
 }
 
 export interface CreateSessionInput {
@@ -145,8 +150,16 @@ export interface SweepInput {
 
 /** Realtime sessions. Every status change is one conditional UPDATE plus its status signal. */
 export interface SessionStore {
-  /** The agent's requested, unexpired sessions, newest first. */
-  listRequested(input: { agentId: number; now: number; limit: number }): Promise<SessionRow[]>;
+  /**
+   * The agent's requested, unexpired sessions, newest first. With `keyId`, none unless that key
+   * is live and the agent enabled, checked by the same statement.
+   */
+  listRequested(input: {
+    agentId: number;
+    now: number;
+    limit: number;
+    keyId?: number | undefined;
+  }): Promise<SessionRow[]>;
   /** The person's own sessions, newest first. */
   listForUser(input: {
     userId: number;
