@@ -33,7 +33,7 @@ function row(i: number): SessionRow {
     close_reason: null,
     created_at: 1_700_000_000 + i,
     updated_at: 1_700_000_100 + i,
-  } as SessionRow;
+  };
 }
 
 describe('a session written as JSON straight from its row', () => {

@@ -47,7 +47,7 @@ import {
 import { People } from './people.js';
 import { Presence } from './presence.js';
 import { Principals } from './principals.js';
-import { SessionList, toSessionResource, toSignalResource } from './resources.js';
+import { type SessionList, toSessionResource, toSignalResource } from './resources.js';
 import { SocketSessions } from './socket-sessions.js';
 import {
   removeUser,
