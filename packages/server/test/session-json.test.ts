@@ -8,7 +8,12 @@ const METAS: (Record<string, unknown> | null)[] = [
   null,
   {},
   { topic: 'billing', n: 1 },
-  { text: 'quote " backslash \\ newline \n tab \t', emoji: '😀', accents: 'ünïcödé', ctl: '\u0001' },
+  {
+    text: 'quote " backslash \\ newline \n tab \t',
+    emoji: '😀',
+    accents: 'ünïcödé',
+    ctl: '\u0001',
+  },
   { nested: { list: [1, -0.5, 1e21, true, null, 'x'], deep: { a: { b: { c: [] } } } } },
   { ['__proto__']: 1, 'key with spaces': 'v', '': 'empty key' },
 ];
