@@ -3,8 +3,10 @@
  * it answers), driven by in-process sample agents and the person's client.
  *
  * - dispatch: a person requests a session; 10 sample agents (keys of one agent) hold watch
- *   sockets and race to claim it from the push. Latency from the request being sent to the
- *   winning claim's answer, over a few hundred sessions one after another.
+ *   sockets and claim it from the push, which reaches one of them first and the others only
+ *   after the server's dispatch grace (`REALTIME_DISPATCH_GRACE_MS`, by default 250 ms). Latency
+ *   from the request being sent to the winning claim's answer, over a few hundred sessions one
+ *   after another; losing claims (409) count those that came too late.
  * - relay: a person sends `chat.user` on the session's websocket; the sample agent (echo chat)
  *   answers `chat.agent.done`; latency until the reply is back at the person, one at a time;
  *   then messages per second with a window of messages in flight.
@@ -73,7 +75,7 @@ async function benchStore(kind: StoreKind): Promise<Result> {
       LOG_LEVEL: 'warn',
     });
     try {
-      log(`  dispatch: ${DISPATCH} sessions, ${AGENTS} competing sample agents`);
+      log(`  dispatch: ${DISPATCH} sessions, ${AGENTS} sample agents watching`);
       const dispatch = await benchDispatch(server.baseUrl, world);
       log(`  dispatch p50 ${dispatch.p50} ms, p99 ${dispatch.p99} ms`);
       log(`  relay: ${RELAY} round trips one at a time, then ${BURST} with ${WINDOW} in flight`);
@@ -191,7 +193,7 @@ async function main() {
   const rows = results.flatMap((r) => [
     [
       r.store,
-      `dispatch: request → claim (${AGENTS} agents racing)`,
+      `dispatch: request → claim (${AGENTS} agents watching)`,
       String(r.dispatch.n),
       ms(r.dispatch.p50),
       ms(r.dispatch.p99),

@@ -123,6 +123,11 @@ export const ConfigSchema = z.object({
     .default(''),
   /** How often each replica repeats which agents are online on it; its word lapses after 3×. */
   REALTIME_PRESENCE_INTERVAL_SECONDS: intFromEnv(10, 1, 3_600),
+  /**
+   * A requested session is pushed to one of the agent's watch sockets first, and to its others
+   * only when it is still waiting this many milliseconds later; 0 pushes to all at once.
+   */
+  REALTIME_DISPATCH_GRACE_MS: intFromEnv(250, 0, 60_000),
 });
 
 export type ServerConfigInput = z.input<typeof ConfigSchema>;
@@ -146,6 +151,8 @@ export interface RealtimeConfig {
   /** Lower-case `host` or `host:port` entries trusted in a `Host` header for socket URLs. */
   readonly allowedHosts: readonly string[];
   readonly presenceIntervalSeconds: number;
+  /** How long one watch socket of an agent has a requested session to itself; 0: none. */
+  readonly dispatchGraceMs: number;
 }
 
 export interface ServerConfig {
@@ -231,6 +238,7 @@ export function loadConfig(
       maxSockets: c.REALTIME_MAX_SOCKETS ?? defaultMaxSockets(machine),
       allowedHosts: c.REALTIME_ALLOWED_HOSTS,
       presenceIntervalSeconds: c.REALTIME_PRESENCE_INTERVAL_SECONDS,
+      dispatchGraceMs: c.REALTIME_DISPATCH_GRACE_MS,
     },
   };
 }

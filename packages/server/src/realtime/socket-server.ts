@@ -16,6 +16,7 @@ import type { Logger } from '../logger.js';
 import type { Admission, SocketSessions, SocketTarget } from '../sessions/socket-sessions.js';
 import { SessionSocket } from './session-socket.js';
 import { SocketRegistry, type Place } from './socket-registry.js';
+import { WatchDispatch } from './watch-dispatch.js';
 import { WatchSocket } from './watch-socket.js';
 
 const SESSION_PATH = new RegExp(
@@ -33,8 +34,9 @@ export interface SocketServerDeps {
 /**
  * The websockets under `/api/v1`: a session's socket for each side, and an agent's watch. Opens
  * them on the HTTP server's `upgrade` once the ticket checks out and the limits allow, keeps
- * them by session and by agent, hands them the bus's events, closes those whose access was
- * revoked, pings them, and closes them all on shutdown.
+ * them by session and by agent, hands them the bus's events (a requested session through
+ * {@link WatchDispatch}), closes those whose access was revoked, pings them, and closes them all
+ * on shutdown.
  */
 export class RealtimeSocketServer {
   readonly #deps: SocketServerDeps;
@@ -42,6 +44,7 @@ export class RealtimeSocketServer {
   readonly #sessions = new Map<number, Set<SessionSocket>>();
   readonly #watchers = new Map<number, Set<WatchSocket>>();
   readonly #registry: SocketRegistry;
+  readonly #dispatch: WatchDispatch;
   readonly #unsubscribe: () => void;
   #pingTimer: NodeJS.Timeout | undefined;
   #closing = false;
@@ -54,6 +57,10 @@ export class RealtimeSocketServer {
       perMessageDeflate: false,
     });
     this.#registry = new SocketRegistry(deps.config);
+    this.#dispatch = new WatchDispatch(
+      deps.config.dispatchGraceMs,
+      (agentId) => this.#watchers.get(agentId) ?? [],
+    );
     this.#unsubscribe = deps.bus.subscribe((event) => this.#route(event));
   }
 
@@ -129,6 +136,7 @@ export class RealtimeSocketServer {
     this.#closing = true;
     clearInterval(this.#pingTimer);
     this.#unsubscribe();
+    this.#dispatch.close();
     const closed: Promise<void>[] = [];
     for (const ws of this.#wss.clients) {
       closed.push(new Promise((resolve) => ws.once('close', () => resolve())));
@@ -167,7 +175,10 @@ export class RealtimeSocketServer {
       place.attach((failure) => socket.peer.revoke(failure));
       const { agentId } = admission.actor;
       sessions.presence.watchOpened(agentId);
-      socket.peer.onClose(() => sessions.presence.watchClosed(agentId));
+      socket.peer.onClose(() => {
+        sessions.presence.watchClosed(agentId);
+        this.#dispatch.closed(socket);
+      });
     }
   }
 
@@ -206,9 +217,10 @@ export class RealtimeSocketServer {
     }
     if (event.kind === 'presence') return;
     if (event.kind === 'requested') {
-      for (const s of this.#watchers.get(event.agentId) ?? []) s.onEvent(event);
+      this.#dispatch.requested(event);
       return;
     }
+    if (event.kind === 'session') this.#dispatch.changed(event);
     for (const s of this.#sessions.get(event.sessionId) ?? []) s.onEvent(event);
   }
 }

@@ -22,8 +22,10 @@ export interface WatchSocketOptions {
 
 /**
  * An agent's watch socket: `session.requested` for every session waiting for it when it opens,
- * then for each new one the moment it is requested, so the agent claims from the push and polls
- * only to reconcile. Pushes are hints: the claim decides, and a repeated push is harmless.
+ * then for each new one as {@link WatchDispatch} hands it on (the moment it is requested, or
+ * after a grace when another of the agent's watches was told first), so the agent claims from
+ * the push and polls only to reconcile. Pushes are hints: the claim decides, and a repeated push
+ * is harmless.
  */
 export class WatchSocket {
   readonly agentId: number;
