@@ -19,6 +19,8 @@ try {
 }
 
 const logger = createLogger(config.logLevel);
+/** How often the SQLite checkpointer copies the write-ahead log back (see store/checkpointer.ts). */
+const SQLITE_CHECKPOINT_INTERVAL_MS = 200;
 const storeOptions = {
   databaseUrl: config.databaseUrl,
   poolSize: config.databasePoolSize,
@@ -26,6 +28,7 @@ const storeOptions = {
   connectTimeoutMs: config.databaseConnectTimeoutMs,
   ...(config.databaseSchema ? { schema: config.databaseSchema } : {}),
   onBackgroundError: (error: Error) => logger.warn({ err: error }, 'database connection lost'),
+  backgroundCheckpointMs: SQLITE_CHECKPOINT_INTERVAL_MS,
 };
 let stopping = false;
 const store = await openWhenReachable();

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDialectConfig } from 'kysely';
 import pg from 'pg';
@@ -26,6 +27,12 @@ export interface OpenStoreOptions {
    * Either way the caller gets {@link StoreUnavailableError}, answered 503.
    */
   readonly statementTimeoutMs?: number;
+  /**
+   * SQLite: copy the write-ahead log back into the database file from a worker thread, every
+   * this many milliseconds, instead of on the commit that fills it (see checkpointer.ts). The
+   * server turns it on; a short-lived process (the CLI, a test) has no need of a thread.
+   */
+  readonly backgroundCheckpointMs?: number;
   /** Longest wait for a PostgreSQL connection, pool wait included (default 3 s). */
   readonly connectTimeoutMs?: number;
   /**
@@ -86,10 +93,30 @@ function openSqlite(options: OpenStoreOptions): Opened {
   database.pragma(`busy_timeout = ${options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS}`);
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
+  const checkpointer =
+    options.backgroundCheckpointMs !== undefined && file !== ':memory:'
+      ? startCheckpointer(file, options.backgroundCheckpointMs)
+      : undefined;
+  // The checkpointer keeps the log short; this thread steps in only if it falls far behind.
+  if (checkpointer) database.pragma(`wal_autocheckpoint = ${CHECKPOINT_BACKSTOP_PAGES}`);
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: withStatementCache(database) }),
+    dialect: new SqliteDialect({
+      database: withStatementCache(database, () => checkpointer?.postMessage('stop')),
+    }),
   });
   return { db, dialect: 'sqlite' };
+}
+
+/** Pages of write-ahead log (4 KiB each) past which the server checkpoints on its own thread. */
+const CHECKPOINT_BACKSTOP_PAGES = 20_000;
+
+/** The checkpointer's worker thread; it never keeps the process alive. */
+function startCheckpointer(file: string, intervalMs: number): Worker {
+  const worker = new Worker(new URL('./checkpointer.js', import.meta.url), {
+    workerData: { file: path.resolve(file), intervalMs },
+  });
+  worker.unref();
+  return worker;
 }
 
 /**
@@ -101,11 +128,15 @@ function openSqlite(options: OpenStoreOptions): Opened {
  */
 function withStatementCache(
   database: SqliteDatabase.Database,
+  onClose: () => void,
   capacity = 256,
 ): SqliteDialectConfig['database'] {
   const statements = new Map<string, SqliteDatabase.Statement>();
   return {
-    close: () => database.close(),
+    close: () => {
+      onClose();
+      database.close();
+    },
     prepare(sqlText: string) {
       let statement = statements.get(sqlText);
       if (!statement) {
