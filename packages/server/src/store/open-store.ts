@@ -95,7 +95,11 @@ function openSqlite(options: OpenStoreOptions): Opened {
   database.pragma('foreign_keys = ON');
   const checkpointer =
     options.backgroundCheckpointMs !== undefined && file !== ':memory:'
-      ? startCheckpointer(file, options.backgroundCheckpointMs)
+      ? startCheckpointer(file, options.backgroundCheckpointMs, (error) => {
+          // Without its thread, this one checkpoints again as SQLite does by default.
+          if (database.open) database.pragma('wal_autocheckpoint = 1000');
+          options.onBackgroundError?.(error);
+        })
       : undefined;
   // The checkpointer keeps the log short; this thread steps in only if it falls far behind.
   if (checkpointer) database.pragma(`wal_autocheckpoint = ${CHECKPOINT_BACKSTOP_PAGES}`);
@@ -111,10 +115,15 @@ function openSqlite(options: OpenStoreOptions): Opened {
 const CHECKPOINT_BACKSTOP_PAGES = 20_000;
 
 /** The checkpointer's worker thread; it never keeps the process alive. */
-function startCheckpointer(file: string, intervalMs: number): Worker {
+function startCheckpointer(
+  file: string,
+  intervalMs: number,
+  onFailure: (error: Error) => void,
+): Worker {
   const worker = new Worker(new URL('./checkpointer.js', import.meta.url), {
     workerData: { file: path.resolve(file), intervalMs },
   });
+  worker.once('error', onFailure);
   worker.unref();
   return worker;
 }
