@@ -5,6 +5,8 @@ import { deliver, type RealtimeBus, type RealtimeEvent, type RealtimeEventHandle
 
 /** PostgreSQL refuses NOTIFY payloads of 8000 bytes or more; stay well under. */
 const MAX_NOTIFY_BYTES = 7_500;
+/** Notifications sent by one statement at most. */
+const MAX_BATCH = 64;
 const RECONNECT_MIN_MS = 200;
 const RECONNECT_MAX_MS = 5_000;
 /** Every query of the bus, and every connection attempt, fail past this. */
@@ -48,6 +50,8 @@ export class PgBus implements RealtimeBus {
   #reconnectDelay = RECONNECT_MIN_MS;
   /** NOTIFYs on their way: `close` waits for them, so a short-lived publisher (the CLI) loses none. */
   readonly #sending = new Set<Promise<unknown>>();
+  /** Payloads published in this turn of the event loop, sent together at its end. */
+  #batch: string[] = [];
 
   constructor(options: PgBusOptions) {
     this.#options = options;
@@ -84,16 +88,37 @@ export class PgBus implements RealtimeBus {
     }
   }
 
+  /**
+   * Delivers here at once, and to the other replicas with the other events of this turn of the
+   * event loop: a claim publishes two (its signal and the session), and a busy replica many
+   * more, and each NOTIFY statement was a round trip and a turn at PostgreSQL's notification
+   * lock. One statement of several `pg_notify` calls sends them all, each its own
+   * notification as before, so replicas of an older version hear them alike.
+   */
   publish(event: RealtimeEvent): void {
     deliver(this.#handlers, event);
-    const payload = encode(this.#origin, event);
-    const sending = this.#publisher
-      .query('select pg_notify($1, $2)', [this.channel, payload])
-      .catch((error: unknown) =>
-        this.#options.logger.warn({ err: error }, 'realtime bus: notify failed'),
-      )
-      .finally(() => this.#sending.delete(sending));
-    this.#sending.add(sending);
+    if (this.#batch.length === 0) {
+      const flushed = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
+        this.#flush(),
+      );
+      this.#sending.add(flushed);
+      void flushed.finally(() => this.#sending.delete(flushed));
+    }
+    this.#batch.push(encode(this.#origin, event));
+  }
+
+  async #flush(): Promise<void> {
+    const batch = this.#batch;
+    this.#batch = [];
+    for (let start = 0; start < batch.length; start += MAX_BATCH) {
+      const payloads = batch.slice(start, start + MAX_BATCH);
+      const calls = payloads.map((_, i) => `pg_notify($1, $${i + 2})`).join(', ');
+      await this.#publisher
+        .query(`select ${calls}`, [this.channel, ...payloads])
+        .catch((error: unknown) =>
+          this.#options.logger.warn({ err: error }, 'realtime bus: notify failed'),
+        );
+    }
   }
 
   subscribe(handler: RealtimeEventHandler): () => void {
