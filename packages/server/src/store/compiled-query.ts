@@ -1,7 +1,15 @@
+import { createHash } from 'node:crypto';
 import type { CompiledQuery, Compilable, Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
 type Params = Record<string, number | string | null>;
+
+/**
+ * The SQL of every query prepared here, with a name for it: PostgreSQL connections prepare
+ * these once and then only bind values (see open-store.ts), instead of parsing and planning
+ * the same text on every execution. Process-wide: the texts are the same for every store.
+ */
+export const PREPARED_STATEMENT_NAMES = new Map<string, string>();
 type Kinds<P extends Params> = { readonly [K in keyof P]: 'number' | 'string' };
 
 /**
@@ -36,6 +44,10 @@ export function prepareQuery<P extends Params, R>(
     standIns.set(value, name);
   });
   const compiled: CompiledQuery<R> = build(sample as P).compile();
+  if (!PREPARED_STATEMENT_NAMES.has(compiled.sql)) {
+    const digest = createHash('sha256').update(compiled.sql).digest('hex').slice(0, 20);
+    PREPARED_STATEMENT_NAMES.set(compiled.sql, `agentmc_${digest}`);
+  }
   const positions = compiled.parameters.map((value) => standIns.get(value));
   const missing = names.filter((n) => !positions.includes(n));
   if (missing.length > 0) {

@@ -9,6 +9,7 @@ import { migrateToLatest } from './migrations/index.js';
 import { KyselyStore, type PoolState } from './kysely-store.js';
 import type { SqlDialect } from './migrations/index.js';
 import type { Store } from './store.js';
+import { PREPARED_STATEMENT_NAMES } from './compiled-query.js';
 import { StatementTimeoutError } from './errors.js';
 
 export interface OpenStoreOptions {
@@ -210,10 +211,37 @@ function openPostgres(options: OpenStoreOptions): Opened {
  * Past the deadline the query fails with {@link StatementTimeoutError} and the connection is
  * destroyed, so the pool drops it instead of lending it out again.
  */
-function deadlineClient(deadlineMs: number): typeof pg.Client {
+export function deadlineClient(deadlineMs: number): typeof pg.Client {
   return class DeadlineClient extends pg.Client {
+    /** Prepared statements PostgreSQL refused to run again (their result type changed). */
+    readonly #unprepared = new Set<string>();
+
     // The promise form is the one Kysely uses; callback and submittable forms pass through.
     override query(...args: unknown[]): never {
+      const [text, values] = args;
+      const name = typeof text === 'string' ? PREPARED_STATEMENT_NAMES.get(text) : undefined;
+      if (name !== undefined && Array.isArray(values) && !this.#unprepared.has(name)) {
+        return this.#prepared(name, text as string, values) as never;
+      }
+      return this.#withDeadline(args) as never;
+    }
+
+    /**
+     * A hot query as a named statement, prepared on this connection the first time. A migration
+     * that changes a table under it (another replica's) makes PostgreSQL refuse the prepared plan
+     * once (0A000): the query runs unprepared from then on, on this connection.
+     */
+    async #prepared(name: string, text: string, values: unknown[]): Promise<unknown> {
+      try {
+        return await this.#withDeadline([{ name, text, values }]);
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== '0A000') throw error;
+        this.#unprepared.add(name);
+        return this.#withDeadline([text, values]);
+      }
+    }
+
+    #withDeadline(args: unknown[]): unknown {
       const result = (super.query as (...a: unknown[]) => unknown)(...args);
       if (!(result instanceof Promise)) return result as never;
       let timer: NodeJS.Timeout | undefined;

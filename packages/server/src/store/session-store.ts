@@ -3,7 +3,7 @@ import type { ExpressionBuilder, Kysely, Updateable } from 'kysely';
 import { prepareQuery } from './compiled-query.js';
 import type { SqlDialect } from './migrations/index.js';
 import type { Database, RealtimeSessionsTable, SessionRow } from './schema.js';
-import { appendStatusSignal } from './signal-store.js';
+import { appendStatusSignal, signalInserts } from './signal-store.js';
 import type { SessionStore, StatusChange, TransitionInput } from './store.js';
 import { inTransaction } from './transaction.js';
 
@@ -12,6 +12,7 @@ const HEARTBEAT_STATUSES: readonly SessionStatus[] = ['requested', 'claimed', 'a
 /** Sessions over Kysely: every status change and its status signal commit together. */
 export function sessionStore(db: Kysely<Database>, dialect: SqlDialect): SessionStore {
   const hot = hotQueries(db);
+  const inserts = signalInserts(db);
   const find = (id: number, executor: Kysely<Database> = db) =>
     executor.selectFrom('realtime_sessions').selectAll().where('id', '=', id).executeTakeFirst();
 
@@ -24,7 +25,10 @@ export function sessionStore(db: Kysely<Database>, dialect: SqlDialect): Session
   ): Promise<StatusChange[]> => {
     const changes: StatusChange[] = [];
     for (const session of rows) {
-      changes.push({ session, signal: await appendStatusSignal(trx, session, reason, now) });
+      changes.push({
+        session,
+        signal: await appendStatusSignal(trx, inserts, session, reason, now),
+      });
     }
     return changes;
   };
@@ -101,7 +105,7 @@ export function sessionStore(db: Kysely<Database>, dialect: SqlDialect): Session
           ? hot.claim.execute(input, trx)
           : hot.claimThroughKey.execute({ ...input, keyId: input.keyId }, trx));
         if (!claimed) return undefined;
-        const signal = await appendStatusSignal(trx, claimed, input.reason, input.now);
+        const signal = await appendStatusSignal(trx, inserts, claimed, input.reason, input.now);
         return { session: claimed, signal };
       });
       if (won) return { kind: 'claimed', change: won };
@@ -114,7 +118,7 @@ export function sessionStore(db: Kysely<Database>, dialect: SqlDialect): Session
         if (!changed) return undefined;
         return {
           session: changed,
-          signal: await appendStatusSignal(trx, changed, input.reason, input.now),
+          signal: await appendStatusSignal(trx, inserts, changed, input.reason, input.now),
         };
       }),
 

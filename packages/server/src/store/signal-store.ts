@@ -4,6 +4,7 @@ import {
   type SessionStatusSignalPayload,
 } from '@agentmc/contract';
 import { sql, type Kysely } from 'kysely';
+import { prepareQuery } from './compiled-query.js';
 import type { Database, SessionRow, SignalRow } from './schema.js';
 import type { AppendSignalInput, AppendSignalOutcome, SignalStore } from './store.js';
 
@@ -22,9 +23,79 @@ const SIGNAL_COLUMNS = [
   'created_at',
 ] as const;
 
+type InsertParams = {
+  sessionId: number;
+  sender: string;
+  type: string;
+  payload: string;
+  idempotencyKey: string | null;
+  now: number;
+};
+
+/**
+ * The signal INSERT, compiled once per set of statuses that take it (a side's, or any for the
+ * server's own): a signal is written on every message and every status change.
+ */
+export function signalInserts(db: Kysely<Database>) {
+  const byStatuses = new Map<string, ReturnType<typeof prepareInsert>>();
+  const prepareInsert = (openStatuses: readonly SessionStatus[] | null) =>
+    prepareQuery(
+      db,
+      {
+        sessionId: 'number',
+        sender: 'string',
+        type: 'string',
+        payload: 'string',
+        idempotencyKey: 'string',
+        now: 'number',
+      },
+      (p: InsertParams) =>
+        db
+          .insertInto('realtime_signals')
+          .columns(SIGNAL_COLUMNS)
+          .expression((eb) => {
+            let select = eb
+              .selectFrom('realtime_sessions as s')
+              .select([
+                's.team_id',
+                's.agent_id',
+                's.id',
+                eb
+                  .selectFrom('realtime_signals as g')
+                  .select(sql<number>`coalesce(max(g.seq), 0) + 1`.as('next_seq'))
+                  .where('g.session_id', '=', p.sessionId)
+                  .as('seq'),
+                eb.val(p.sender).as('sender'),
+                eb.val(p.type).as('type'),
+                eb.val(p.payload).as('payload'),
+                eb.val(p.idempotencyKey).as('idempotency_key'),
+                eb.val(p.now).as('created_at'),
+              ])
+              .where('s.id', '=', p.sessionId);
+            if (openStatuses !== null) select = select.where('s.status', 'in', [...openStatuses]);
+            return select;
+          })
+          .onConflict((oc) => oc.doNothing())
+          .returningAll(),
+    );
+  return (
+    executor: Kysely<Database>,
+    openStatuses: readonly SessionStatus[] | null,
+    params: InsertParams,
+  ) => {
+    const key = openStatuses === null ? '*' : openStatuses.join(',');
+    let insert = byStatuses.get(key);
+    if (!insert) byStatuses.set(key, (insert = prepareInsert(openStatuses)));
+    return insert.execute(params, executor);
+  };
+}
+
+export type SignalInserts = ReturnType<typeof signalInserts>;
+
 /** {@link SignalStore.append}, on any executor (a transaction's included). */
 export async function appendSignal(
   db: Kysely<Database>,
+  inserts: SignalInserts,
   input: Omit<AppendSignalInput, 'openStatuses'> & {
     /** Null for the server's own signals, which any status takes. */
     readonly openStatuses: readonly SessionStatus[] | null;
@@ -37,36 +108,14 @@ export async function appendSignal(
     // unique (session_id, seq) and do nothing; PostgreSQL makes the second wait for the first
     // to commit, so under READ COMMITTED the retry sees the new max. A repeated idempotency key
     // also does nothing, and is found below.
-    const inserted = await db
-      .insertInto('realtime_signals')
-      .columns(SIGNAL_COLUMNS)
-      .expression((eb) => {
-        let select = eb
-          .selectFrom('realtime_sessions as s')
-          .select([
-            's.team_id',
-            's.agent_id',
-            's.id',
-            eb
-              .selectFrom('realtime_signals as g')
-              .select(sql<number>`coalesce(max(g.seq), 0) + 1`.as('next_seq'))
-              .where('g.session_id', '=', input.sessionId)
-              .as('seq'),
-            eb.val(input.sender).as('sender'),
-            eb.val(input.type).as('type'),
-            eb.val(payload).as('payload'),
-            eb.val(input.idempotencyKey).as('idempotency_key'),
-            eb.val(input.now).as('created_at'),
-          ])
-          .where('s.id', '=', input.sessionId);
-        if (input.openStatuses !== null) {
-          select = select.where('s.status', 'in', [...input.openStatuses]);
-        }
-        return select;
-      })
-      .onConflict((oc) => oc.doNothing())
-      .returningAll()
-      .executeTakeFirst();
+    const [inserted] = await inserts(db, input.openStatuses, {
+      sessionId: input.sessionId,
+      sender: input.sender,
+      type: input.type,
+      payload,
+      idempotencyKey: input.idempotencyKey,
+      now: input.now,
+    });
     if (inserted) return { kind: 'created', signal: inserted };
 
     if (input.idempotencyKey !== null) {
@@ -151,12 +200,13 @@ async function seqThrough(
  */
 export async function appendStatusSignal(
   db: Kysely<Database>,
+  inserts: SignalInserts,
   session: SessionRow,
   reason: string,
   now: number,
 ): Promise<SignalRow | undefined> {
   const payload: SessionStatusSignalPayload = { status: session.status, reason };
-  const outcome = await appendSignal(db, {
+  const outcome = await appendSignal(db, inserts, {
     sessionId: session.id,
     sender: 'system',
     type: SESSION_STATUS_SIGNAL_TYPE,
@@ -170,8 +220,9 @@ export async function appendStatusSignal(
 
 /** Signals over Kysely. */
 export function signalStore(db: Kysely<Database>): SignalStore {
+  const inserts = signalInserts(db);
   return {
-    append: (input) => appendSignal(db, input),
+    append: (input) => appendSignal(db, inserts, input),
     list: (input) => listSignals(db, input),
     listAfterSeq: (input) => listSignalsAfterSeq(db, input),
     last: (sessionId) => lastSignal(db, sessionId),
