@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PG_TEST_URL, postgresAvailable } from '@agentmc/testkit';
 import { PREPARED_STATEMENT_NAMES } from '../src/store/compiled-query.js';

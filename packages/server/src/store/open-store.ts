@@ -243,7 +243,7 @@ export function deadlineClient(deadlineMs: number): typeof pg.Client {
 
     #withDeadline(args: unknown[]): unknown {
       const result = (super.query as (...a: unknown[]) => unknown)(...args);
-      if (!(result instanceof Promise)) return result as never;
+      if (!(result instanceof Promise)) return result;
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
