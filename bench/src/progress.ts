@@ -42,27 +42,30 @@ export function eta(elapsedMs: number, current: number, total: number): string |
 export function progress(total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
   const started = performance.now();
   let current = 0;
-  const status = (label: string) => {
+  /** The next step's number, and its time left as text (empty while unknown). */
+  const next = () => {
     current = Math.min(current + 1, total);
     const left = eta(performance.now() - started, current, total);
-    return { label, eta: left === undefined ? '' : `, about ${left} left` };
+    return { step: current, left: left === undefined ? '' : `, about ${left} left` };
   };
+  const finished = () => `done in ${duration(performance.now() - started)}\n`;
 
   if (!stream.isTTY) {
     return {
       step(label) {
-        const s = status(label);
-        stream.write(`[${current}/${total}] ${s.label}${s.eta}\n`);
+        const { step, left } = next();
+        stream.write(`[${step}/${total}] ${label}${left}\n`);
       },
       log: (message) => stream.write(`${message}\n`),
-      done: () => stream.write(`[done] in ${duration(performance.now() - started)}\n`),
+      done: () => stream.write(finished()),
     };
   }
 
   const bars = new cliProgress.MultiBar(
     {
       stream,
-      format: '{bar} [{step}/{total}] {label}{eta} ({duration_formatted})',
+      // `eta` is cli-progress's own token: the estimate here is `left`.
+      format: '{bar} [{step}/{total}] {label}{left} ({duration_formatted})',
       hideCursor: true,
       clearOnComplete: true,
       // Redraws the elapsed time while a long step runs.
@@ -71,17 +74,17 @@ export function progress(total: number, stream: NodeJS.WriteStream = process.std
     },
     cliProgress.Presets.shades_classic,
   );
-  const bar = bars.create(total, 0, { step: 0, label: 'starting', eta: '' });
+  const bar = bars.create(total, 0, { step: 0, label: 'starting', left: '' });
   return {
     step(label) {
-      const s = status(label);
-      bar.update(current - 1, { step: current, ...s });
+      const { step, left } = next();
+      bar.update(step - 1, { step, label, left });
     },
     log: (message) => bars.log(`${message}\n`),
     done() {
       bar.update(total);
       bars.stop();
-      stream.write(`done in ${duration(performance.now() - started)}\n`);
+      stream.write(finished());
     },
   };
 }
