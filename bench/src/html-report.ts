@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { formatFigure, spreadPercent, type Figure } from './figures.js';
 import type { BenchReport, Machine, RealtimeReport } from './report-shape.js';
+import { dispatchTargets, relayTargets, throughputTargets, verdict } from './targets.js';
 
 const require = createRequire(import.meta.url);
 
@@ -48,7 +49,6 @@ const escape = (text: string) =>
 /** `median (min–max)`, or a dash for a figure that was not measured. */
 const fig = (f: Figure | null, digits = 0) => (f ? formatFigure(f, digits) : '-');
 const spread = (f: Figure) => `${spreadPercent(f)}%`;
-const verdict = (met: boolean) => (met ? 'met' : 'missed');
 
 /**
  * A bar per figure (its median), its min–max drawn as a whisker and, where given, its target as
@@ -301,10 +301,8 @@ export function writeBenchHtml(file: string, report: BenchReport): void {
             fig(r.p50_ms, 1),
             fig(r.p99_ms, 1),
             fig(r.vs_express, 2),
-            r.target_ratio === null ? '' : `≥ ${r.target_ratio}`,
-            r.target_ratio === null || r.vs_express === null
-              ? ''
-              : verdict(r.vs_express.median >= r.target_ratio),
+            throughputTargets(r)?.text ?? '',
+            verdict(throughputTargets(r)),
           ]),
         },
       ],
@@ -475,27 +473,18 @@ export function writeRealtimeHtml(file: string, report: RealtimeReport): void {
             'targets',
             '',
           ],
-          rows: relay.map((r) => {
-            const met =
-              (r.target_ratio === null || (r.vs_ceiling?.median ?? 0) >= r.target_ratio) &&
-              (r.target_p99_ms === null || r.p99_ms.median <= r.target_p99_ms);
-            const targets = [
-              ...(r.target_ratio === null ? [] : [`≥ ${r.target_ratio}×`]),
-              ...(r.target_p99_ms === null ? [] : [`p99 ≤ ${r.target_p99_ms} ms`]),
-            ];
-            return [
-              r.target,
-              r.clients,
-              fig(r.p50_ms, 2),
-              fig(r.p99_ms, 2),
-              fig(r.mean_ms, 2),
-              fig(r.round_trips_per_s),
-              fig(r.messages_per_s),
-              fig(r.vs_ceiling, 2),
-              targets.join(', '),
-              targets.length === 0 ? '' : verdict(met),
-            ];
-          }),
+          rows: relay.map((r) => [
+            r.target,
+            r.clients,
+            fig(r.p50_ms, 2),
+            fig(r.p99_ms, 2),
+            fig(r.mean_ms, 2),
+            fig(r.round_trips_per_s),
+            fig(r.messages_per_s),
+            fig(r.vs_ceiling, 2),
+            relayTargets(r)?.text ?? '',
+            verdict(relayTargets(r)),
+          ]),
         },
       ],
     },
@@ -546,8 +535,8 @@ export function writeRealtimeHtml(file: string, report: RealtimeReport): void {
             fig(d.mean_ms, 2),
             fig(d.request_answered_p50_ms, 2),
             String(d.lost_claims),
-            `p50 ≤ ${d.target_p50_ms} ms, p99 ≤ ${d.target_p99_ms} ms`,
-            verdict(d.p50_ms.median <= d.target_p50_ms && d.p99_ms.median <= d.target_p99_ms),
+            dispatchTargets(d).text,
+            verdict(dispatchTargets(d)),
           ]),
         },
       ],

@@ -60,6 +60,7 @@ import {
 } from './settings.js';
 import { benchSoak, type SoakResult } from './soak.js';
 import { table } from './stats.js';
+import { dispatchTargets, relayTargets, verdict } from './targets.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const resultsDir = path.resolve(here, '../results');
@@ -140,7 +141,7 @@ function relayRow(r: RelayRuns): RelayRow {
     messages_per_s: of((run) => run.messages_per_s),
     vs_ceiling: raw ? figure(r.ratios) : null,
     target_ratio: raw ? TARGETS.relayRatio : null,
-    target_p99_ms: r.target === CEILING ? null : TARGETS.relayP99Ms,
+    target_p99_ms: raw ? TARGETS.relayP99Ms : null,
   };
 }
 
@@ -273,6 +274,8 @@ function printTables(report: RealtimeReport) {
         'round trips/s',
         'msg/s in flight',
         'vs bare relay',
+        'targets',
+        '',
       ],
       report.relay.map((r) => [
         r.target,
@@ -282,6 +285,8 @@ function printTables(report: RealtimeReport) {
         f(r.round_trips_per_s, 0),
         f(r.messages_per_s, 0),
         f(r.vs_ceiling),
+        relayTargets(r)?.text ?? '',
+        verdict(relayTargets(r)),
       ]),
     ),
   );
@@ -291,7 +296,16 @@ function printTables(report: RealtimeReport) {
   );
   console.log(
     table(
-      ['store', 'p50 ms', 'p99 ms', 'mean ms', 'request answered (201) p50 ms', 'lost claims'],
+      [
+        'store',
+        'p50 ms',
+        'p99 ms',
+        'mean ms',
+        'request answered (201) p50 ms',
+        'lost claims',
+        'targets',
+        '',
+      ],
       report.dispatch.map((d) => [
         d.store,
         f(d.p50_ms),
@@ -299,6 +313,8 @@ function printTables(report: RealtimeReport) {
         f(d.mean_ms),
         f(d.request_answered_p50_ms),
         String(d.lost_claims),
+        dispatchTargets(d).text,
+        verdict(dispatchTargets(d)),
       ]),
     ),
   );
