@@ -22,10 +22,7 @@
  * Prints the tables and writes them as JSON and as a self-contained HTML page under
  * bench/results/.
  */
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openStore } from '@agentmc/server';
 import {
   postgresAvailable,
@@ -47,6 +44,7 @@ import {
 } from './realtime-measures.js';
 import { openRawRelay, startRelayCeiling } from './relay-raw.js';
 import type { DispatchRow, Machine, RealtimeReport, RelayRow } from './report-shape.js';
+import { runName, writeResults } from './results.js';
 import {
   REALTIME_AGENTS as AGENTS,
   BURST,
@@ -62,8 +60,6 @@ import { benchSoak, type SoakResult } from './soak.js';
 import { table } from './stats.js';
 import { dispatchTargets, relayTargets, verdict } from './targets.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const resultsDir = path.resolve(here, '../results');
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
 /** What the realtime path must reach on this machine. */
@@ -399,23 +395,7 @@ async function soak() {
     load_average_at_end: os.loadavg(),
     soak: r,
   };
-  write(`soak-${started.toISOString().replace(/[:.]/g, '-')}`, 'soak-latest', report);
-}
-
-/** Writes `name`.json (and, given a renderer, `name`.html) and the `latest` copies of each. */
-function write(name: string, latest: string, report: object, html?: (file: string) => void) {
-  fs.mkdirSync(resultsDir, { recursive: true });
-  const file = path.join(resultsDir, `${name}.json`);
-  const json = `${JSON.stringify(report, null, 2)}\n`;
-  fs.writeFileSync(file, json);
-  fs.writeFileSync(path.join(resultsDir, `${latest}.json`), json);
-  console.log(`\nwritten: ${path.relative(process.cwd(), file)}`);
-  if (html) {
-    const page = path.join(resultsDir, `${name}.html`);
-    html(page);
-    fs.copyFileSync(page, path.join(resultsDir, `${latest}.html`));
-    console.log(`written: ${path.relative(process.cwd(), page)}`);
-  }
+  writeResults(runName('soak', started), 'soak-latest', report);
 }
 
 async function main() {
@@ -442,11 +422,8 @@ async function main() {
     postgres,
   };
   printTables(report);
-  write(
-    `realtime-${started.toISOString().replace(/[:.]/g, '-')}`,
-    'realtime-latest',
-    report,
-    (file) => writeRealtimeHtml(file, report),
+  writeResults(runName('realtime', started), 'realtime-latest', report, (file) =>
+    writeRealtimeHtml(file, report),
   );
 }
 
