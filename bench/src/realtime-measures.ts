@@ -16,8 +16,11 @@ import { openRawRelay } from './relay-raw.js';
 import { REALTIME_AGENTS as AGENTS, BURST, DISPATCH, RELAY, WINDOW } from './settings.js';
 import { latency, type Latency } from './stats.js';
 
-// The two realtime measurements of `pnpm bench:realtime`, against a running server. How many of
-// each comes from the environment, through settings.ts.
+// The realtime measurements of `pnpm bench:realtime` against a running server: dispatch, and
+// the relay with raw clients and through the SDKs (measureRelay times the bare relay too). How
+// many of each comes from the environment, through settings.ts.
+
+/** Round trips, or dispatches, before each run's measured ones. */
 const WARMUP = 20;
 
 const now = () => Math.floor(Date.now() / 1000);
