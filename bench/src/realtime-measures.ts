@@ -12,11 +12,15 @@ import {
   type RealtimeConnection,
 } from '@agentmc/api';
 import { generateApiKey, type Store } from '@agentmc/server';
+import { openRawRelay } from './relay-raw.js';
 import { REALTIME_AGENTS as AGENTS, BURST, DISPATCH, RELAY, WINDOW } from './settings.js';
-import { latency } from './stats.js';
+import { latency, type Latency } from './stats.js';
 
-// The two realtime measurements of `pnpm bench:realtime`, against a running server. How many of
-// each comes from the environment, through settings.ts.
+// The realtime measurements of `pnpm bench:realtime` against a running server: dispatch, and
+// the relay with raw clients and through the SDKs (measureRelay times the bare relay too). How
+// many of each comes from the environment, through settings.ts.
+
+/** Round trips, or dispatches, before each run's measured ones. */
 const WARMUP = 20;
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -38,7 +42,10 @@ export async function createKey(store: Store, principal: KeyOwner, t: number): P
   return generated.key;
 }
 
-/** One team: a dispatch agent with `AGENTS` keys, an echo agent, and a person. */
+/**
+ * One team: a dispatch agent with `AGENTS` keys, an echo agent (the SDK's sample agent), a relay
+ * agent (the raw client), and a person.
+ */
 export async function seed(store: Store) {
   const t = now();
   const key = (principal: KeyOwner) => createKey(store, principal, t);
@@ -49,12 +56,14 @@ export async function seed(store: Store) {
     now: t,
   }))!;
   const echo = (await store.identity.createAgent({ teamId: team.id, name: 'echo', now: t }))!;
+  const relay = (await store.identity.createAgent({ teamId: team.id, name: 'relay', now: t }))!;
   const user = (await store.identity.createUser({ teamId: team.id, name: 'person', now: t }))!;
   const dispatchKeys: string[] = [];
   for (let i = 0; i < AGENTS; i++) dispatchKeys.push(await key({ agentId: dispatcher.id }));
   return {
     dispatcher: { id: dispatcher.id, keys: dispatchKeys },
     echo: { id: echo.id, key: await key({ agentId: echo.id }) },
+    relay: { id: relay.id, key: await key({ agentId: relay.id }) },
     userKey: await key({ userId: user.id }),
   };
 }
@@ -125,7 +134,74 @@ export async function benchDispatch(baseUrl: string, world: BenchWorld) {
   return { ...latency(samples), request_answered: latency(answered), lost_claims: lost, winners };
 }
 
-export async function benchRelay(baseUrl: string, world: BenchWorld) {
+/** One relay run: round trips one at a time, then a window of them in flight. */
+export interface RelayRun {
+  readonly latency: Latency;
+  /** Round trips one at a time: completed over the seconds they took. */
+  readonly round_trips_per_s: number;
+  /** `WINDOW` round trips in flight until `BURST` are back: messages over seconds. */
+  readonly messages_per_s: number;
+}
+
+/**
+ * Times `RELAY` round trips one after another (after `WARMUP`), then `BURST` more with
+ * `WINDOW` in flight at a time. `roundTrip` resolves with one round trip's milliseconds.
+ */
+export async function measureRelay(roundTrip: () => Promise<number>): Promise<RelayRun> {
+  for (let i = 0; i < WARMUP; i++) await roundTrip();
+  const samples: number[] = [];
+  const started = performance.now();
+  for (let i = 0; i < RELAY; i++) samples.push(await roundTrip());
+  const seconds = (performance.now() - started) / 1000;
+
+  let issued = 0;
+  const burstStarted = performance.now();
+  await Promise.all(
+    Array.from({ length: WINDOW }, async () => {
+      while (issued < BURST) {
+        issued += 1;
+        await roundTrip();
+      }
+    }),
+  );
+  const burstSeconds = (performance.now() - burstStarted) / 1000;
+  return {
+    latency: latency(samples),
+    round_trips_per_s: Math.round(RELAY / seconds),
+    messages_per_s: Math.round(BURST / burstSeconds),
+  };
+}
+
+/**
+ * The relay on the real server with raw `ws` clients: each side gets its ticket over HTTP (the
+ * person's request, the agent's claim), then the same clients as on the bare relay.
+ */
+export async function benchRawRelay(baseUrl: string, world: BenchWorld): Promise<RelayRun> {
+  const person = new AgentMCApi({ apiKey: world.userKey, baseUrl });
+  const agent = new AgentMCApi({ apiKey: world.relay.key, baseUrl });
+  const created = await person.operations.createRealtimeSession({
+    body: { agent_id: world.relay.id },
+  });
+  if (created.status !== 201) throw new Error(`request failed: ${created.status}`);
+  const session = { params: { path: { session: created.data.data.id } } };
+  const claimed = await agent.operations.claimAgentRealtimeSession({ ...session, body: {} });
+  if (claimed.status !== 200) throw new Error(`claim failed: ${claimed.status}`);
+  const ticket = claimed.data.data.socket;
+  if (!ticket) throw new Error('the claim carried no socket ticket');
+  const relay = await openRawRelay({ agent: ticket.url, person: created.data.data.socket.url });
+  try {
+    return await measureRelay(() => relay.roundTrip());
+  } finally {
+    relay.close();
+    await person.operations.closeRealtimeSession({ ...session, body: {} });
+  }
+}
+
+/**
+ * The relay through the SDKs: the person's `connectPersonSession` and the sample agent (echo
+ * chat, which streams a delta per word before its `chat.agent.done`).
+ */
+export async function benchRelay(baseUrl: string, world: BenchWorld): Promise<RelayRun> {
   const person = new AgentMCApi({ apiKey: world.userKey, baseUrl });
   const agent = new Agent({
     api: new AgentMCApi({ apiKey: world.echo.key, baseUrl }),
@@ -147,7 +223,7 @@ export async function benchRelay(baseUrl: string, world: BenchWorld) {
       replies.get(message.request_id ?? '')?.();
     });
     let n = 0;
-    const roundTrip = async () => {
+    return await measureRelay(async () => {
       const requestId = `r-${++n}`;
       const answered = new Promise<void>((resolve) => replies.set(requestId, resolve));
       const started = performance.now();
@@ -155,35 +231,7 @@ export async function benchRelay(baseUrl: string, world: BenchWorld) {
       await Promise.all([answered, sent]);
       replies.delete(requestId);
       return performance.now() - started;
-    };
-
-    const samples: number[] = [];
-    for (let i = 0; i < WARMUP + RELAY; i++) {
-      const ms = await roundTrip();
-      if (i >= WARMUP) samples.push(ms);
-    }
-
-    // Throughput: `WINDOW` messages in flight at a time, until `BURST` replies are back.
-    let issued = 0;
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: WINDOW }, async () => {
-        while (issued < BURST) {
-          issued += 1;
-          await roundTrip();
-        }
-      }),
-    );
-    const seconds = (performance.now() - started) / 1000;
-    return {
-      relay: latency(samples),
-      throughput: {
-        messages: BURST,
-        window: WINDOW,
-        seconds: Math.round(seconds * 100) / 100,
-        per_second: Math.round(BURST / seconds),
-      },
-    };
+    });
   } finally {
     await connection.close();
     await agent.stop();

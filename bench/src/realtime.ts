@@ -1,25 +1,30 @@
 /**
  * `pnpm bench:realtime`: the realtime path on a spawned real server (SQLite, and PostgreSQL when
- * it answers), driven by in-process sample agents and the person's client.
+ * it answers), beside its ceiling: a bare `ws` relay in its own process (relay-ceiling-server.ts).
  *
+ * - relay: a person sends `chat.user` signal frames; the agent answers each with the
+ *   `chat.agent.done` signal frame; the person times until the answer is back. Raw `ws` clients,
+ *   the same on the bare relay and on the server (where each side gets its ticket over HTTP):
+ *   round trips one at a time, then messages a second with a window in flight. The server's
+ *   round trips a second over the bare relay's, per round. The same through the SDKs (the
+ *   person's connection and the sample agent) as an extra row.
  * - dispatch: a person requests a session; 10 sample agents (keys of one agent) hold watch
  *   sockets and claim it from the push, which reaches one of them first and the others only
  *   after the server's dispatch grace (`REALTIME_DISPATCH_GRACE_MS`, by default 250 ms). Latency
- *   from the request being sent to the winning claim's answer, over a few hundred sessions one
- *   after another; losing claims (409) count those that came too late.
- * - relay: a person sends `chat.user` on the session's websocket; the sample agent (echo chat)
- *   answers `chat.agent.done`; latency until the reply is back at the person, one at a time;
- *   then messages per second with a window of messages in flight.
+ *   from the request being sent to the winning claim's answer, over a hundred sessions one after
+ *   another; losing claims (409) count those that came too late.
+ *
+ * Every measure runs `BENCH_RUNS` times, the bare relay and the servers interleaved round by
+ * round so that the machine's drift hits them alike; each figure is the median of the runs,
+ * with their min–max.
  *
  * With `--soak` (or BENCH_SOAK=1), instead: the soak and the mass reconnect of soak.ts, on one
  * server (SQLite, or BENCH_SOAK_STORE=postgres).
  *
- * Prints a table and writes it as JSON under bench/results/.
+ * Prints the tables and writes them as JSON and as a self-contained HTML page under
+ * bench/results/.
  */
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openStore } from '@agentmc/server';
 import {
   postgresAvailable,
@@ -27,46 +32,65 @@ import {
   testDatabase,
   type StoreKind,
 } from '@agentmc/testkit/core';
-import { benchDispatch, benchRelay, seed } from './realtime-measures.js';
+import { figure, formatFigure, type Figure } from './figures.js';
+import { writeRealtimeHtml } from './html-report.js';
+import { progress } from './progress.js';
+import {
+  benchDispatch,
+  benchRawRelay,
+  benchRelay,
+  measureRelay,
+  seed,
+  type BenchWorld,
+  type RelayRun,
+} from './realtime-measures.js';
+import { openRawRelay, startRelayCeiling } from './relay-raw.js';
+import type { DispatchRow, Machine, RealtimeReport, RelayRow } from './report-shape.js';
+import { runName, writeResults } from './results.js';
 import {
   REALTIME_AGENTS as AGENTS,
   BURST,
   DISPATCH,
   RELAY,
+  RUNS,
   SOAK,
   SOAK_INTERVAL_MS,
   SOAK_STORE,
   WINDOW,
 } from './settings.js';
 import { benchSoak, type SoakResult } from './soak.js';
-import { table, type Latency } from './stats.js';
+import { table } from './stats.js';
+import { dispatchTargets, relayTargets, verdict } from './targets.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const resultsDir = path.resolve(here, '../results');
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
-interface Result {
-  store: StoreKind;
-  dispatch: Latency & {
-    /** The person's request alone: sent → its 201, a part of the dispatch latency. */
-    request_answered: Latency;
-    lost_claims: number;
-    winners: Record<string, number>;
-  };
-  relay: Latency;
-  throughput: { messages: number; window: number; seconds: number; per_second: number };
-}
+/** What the realtime path must reach on this machine. */
+const TARGETS = {
+  /** The server's relay round trips a second, at least this share of the bare relay's. */
+  relayRatio: 0.5,
+  relayP99Ms: 5,
+  dispatchP50Ms: 5,
+  dispatchP99Ms: 20,
+};
 
-async function benchStore(kind: StoreKind): Promise<Result> {
-  log(`\n${kind}: seeding, starting the server`);
+const CEILING = 'bare ws relay';
+
+/** A spawned real server over a new database of one kind, seeded with the bench's team. */
+async function startServer(kind: StoreKind) {
   const database = testDatabase(kind);
   const store = await openStore({
     databaseUrl: database.databaseUrl,
     ...(database.schema ? { schema: database.schema } : {}),
   });
+  const closeStore = async () => {
+    await store.close();
+    await database.drop();
+  };
+  let world: BenchWorld;
+  let server: Awaited<ReturnType<typeof spawnServer>>;
   try {
-    const world = await seed(store);
-    const server = await spawnServer({
+    world = await seed(store);
+    server = await spawnServer({
       DATABASE_URL: database.databaseUrl,
       ...(database.schema ? { DATABASE_SCHEMA: database.schema } : {}),
       // Limits are ceilings against runaway clients; a throughput run is one on purpose.
@@ -74,20 +98,226 @@ async function benchStore(kind: StoreKind): Promise<Result> {
       REALTIME_SIGNALS_PER_MINUTE: '0',
       LOG_LEVEL: 'warn',
     });
-    try {
-      log(`  dispatch: ${DISPATCH} sessions, ${AGENTS} sample agents watching`);
-      const dispatch = await benchDispatch(server.baseUrl, world);
-      log(`  dispatch p50 ${dispatch.p50} ms, p99 ${dispatch.p99} ms`);
-      log(`  relay: ${RELAY} round trips one at a time, then ${BURST} with ${WINDOW} in flight`);
-      const { relay, throughput } = await benchRelay(server.baseUrl, world);
-      log(`  relay p50 ${relay.p50} ms, p99 ${relay.p99} ms; ${throughput.per_second} msg/s`);
-      return { store: kind, dispatch, relay, throughput };
-    } finally {
+  } catch (error) {
+    await closeStore();
+    throw error;
+  }
+  return {
+    kind,
+    baseUrl: server.baseUrl,
+    world,
+    async stop() {
       await server.stop();
+      await closeStore();
+    },
+  };
+}
+
+type DispatchRun = Awaited<ReturnType<typeof benchDispatch>>;
+
+/** Every run of one relay target, in round order, and its ratios to the bare relay. */
+interface RelayRuns {
+  readonly target: string;
+  readonly clients: RelayRow['clients'];
+  readonly runs: RelayRun[];
+  readonly ratios: number[];
+}
+
+function relayRow(r: RelayRuns): RelayRow {
+  const of = (value: (run: RelayRun) => number) => figure(r.runs.map(value));
+  const raw = r.clients === 'raw ws' && r.target !== CEILING;
+  return {
+    target: r.target,
+    clients: r.clients,
+    round_trips: RELAY,
+    p50_ms: of((run) => run.latency.p50),
+    p99_ms: of((run) => run.latency.p99),
+    mean_ms: of((run) => run.latency.mean),
+    round_trips_per_s: of((run) => run.round_trips_per_s),
+    window: WINDOW,
+    burst: BURST,
+    messages_per_s: of((run) => run.messages_per_s),
+    vs_ceiling: raw ? figure(r.ratios) : null,
+    target_ratio: raw ? TARGETS.relayRatio : null,
+    target_p99_ms: raw ? TARGETS.relayP99Ms : null,
+  };
+}
+
+function dispatchRow(store: StoreKind, runs: readonly DispatchRun[]): DispatchRow {
+  const of = (value: (run: DispatchRun) => number) => figure(runs.map(value));
+  const winners: Record<string, number> = {};
+  for (const run of runs) {
+    for (const [agent, wins] of Object.entries(run.winners)) {
+      winners[agent] = (winners[agent] ?? 0) + wins;
+    }
+  }
+  return {
+    store,
+    agents: AGENTS,
+    sessions: DISPATCH,
+    p50_ms: of((run) => run.p50),
+    p99_ms: of((run) => run.p99),
+    mean_ms: of((run) => run.mean),
+    request_answered_p50_ms: of((run) => run.request_answered.p50),
+    lost_claims: runs.reduce((n, run) => n + run.lost_claims, 0),
+    winners,
+    target_p50_ms: TARGETS.dispatchP50Ms,
+    target_p99_ms: TARGETS.dispatchP99Ms,
+  };
+}
+
+function machine(loadBefore: number): Machine {
+  const cpus = os.cpus();
+  return {
+    cores: cpus.length,
+    cpu: cpus[0]?.model.trim(),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    load_average: { before: loadBefore, after: os.loadavg()[0]! },
+  };
+}
+
+/** Runs every round: the bare relay, then each server's raw relay, SDK relay and dispatch. */
+async function measureAll(kinds: readonly StoreKind[]) {
+  const p = progress(1 + kinds.length + RUNS * (1 + kinds.length * 3));
+  const relays = new Map<string, RelayRuns>();
+  const relayRuns = (target: string, clients: RelayRow['clients']) => {
+    const existing = relays.get(target);
+    if (existing) return existing;
+    const created: RelayRuns = { target, clients, runs: [], ratios: [] };
+    relays.set(target, created);
+    return created;
+  };
+  const dispatches = new Map<StoreKind, DispatchRun[]>(kinds.map((kind) => [kind, []]));
+  const ms = (n: number) => n.toFixed(2);
+  const relayLine = (label: string, run: RelayRun) =>
+    `  ${label}: p50 ${ms(run.latency.p50)} ms, p99 ${ms(run.latency.p99)} ms, ` +
+    `${run.round_trips_per_s} round trips/s; ${run.messages_per_s} msg/s with ${WINDOW} in flight`;
+
+  p.step('starting the bare relay');
+  const ceiling = await startRelayCeiling();
+  const servers: Awaited<ReturnType<typeof startServer>>[] = [];
+  try {
+    for (const kind of kinds) {
+      p.step(`${kind}: seeding, starting the server`);
+      servers.push(await startServer(kind));
+    }
+    for (let round = 1; round <= RUNS; round++) {
+      const of = `round ${round}/${RUNS}`;
+      p.step(`${of}: ${CEILING}`);
+      const bare = await openRawRelay(ceiling.session());
+      let base: RelayRun;
+      try {
+        base = await measureRelay(() => bare.roundTrip());
+      } finally {
+        bare.close();
+      }
+      relayRuns(CEILING, 'raw ws').runs.push(base);
+      p.log(relayLine(`${of} ${CEILING}`, base));
+      for (const server of servers) {
+        const target = `server (${server.kind})`;
+        p.step(`${of}: ${target} relay, raw ws`);
+        const run = await benchRawRelay(server.baseUrl, server.world);
+        const runs = relayRuns(target, 'raw ws');
+        runs.runs.push(run);
+        runs.ratios.push(run.round_trips_per_s / base.round_trips_per_s);
+        p.log(relayLine(`${of} ${target}`, run));
+      }
+      for (const server of servers) {
+        const target = `server (${server.kind}) through the SDKs`;
+        p.step(`${of}: ${target}`);
+        const run = await benchRelay(server.baseUrl, server.world);
+        relayRuns(target, 'SDKs').runs.push(run);
+        p.log(relayLine(`${of} ${target}`, run));
+      }
+      for (const server of servers) {
+        p.step(`${of}: ${server.kind} dispatch, ${AGENTS} agents watching`);
+        const run = await benchDispatch(server.baseUrl, server.world);
+        dispatches.get(server.kind)!.push(run);
+        p.log(`  ${of} ${server.kind} dispatch: p50 ${ms(run.p50)} ms, p99 ${ms(run.p99)} ms`);
+      }
     }
   } finally {
-    await store.close();
-    await database.drop();
+    await ceiling.stop();
+    for (const server of servers) await server.stop();
+  }
+  p.done();
+  return {
+    relay: [...relays.values()].map(relayRow),
+    dispatch: kinds.map((kind) => dispatchRow(kind, dispatches.get(kind)!)),
+  };
+}
+
+/** The two tables on stdout. */
+function printTables(report: RealtimeReport) {
+  const f = (x: Figure | null, digits = 2) => (x ? formatFigure(x, digits) : '');
+  const m = report.machine;
+  console.log(
+    `\nAgentMC realtime bench — ${m.cores} cores (${m.cpu}), Node ${m.node}; server, bare relay, ` +
+      `agents and person share the machine; median (min–max) of ${RUNS} runs; ` +
+      `load average ${m.load_average.before.toFixed(1)} before, ${m.load_average.after.toFixed(1)} after\n`,
+  );
+  console.log(
+    `Relay person → agent → person: ${RELAY} round trips one at a time, then ${BURST} with ` +
+      `${WINDOW} in flight; targets: ≥ ${TARGETS.relayRatio}× the bare relay's round trips/s, ` +
+      `p99 ≤ ${TARGETS.relayP99Ms} ms\n`,
+  );
+  console.log(
+    table(
+      [
+        'target',
+        'p50 ms',
+        'p99 ms',
+        'mean ms',
+        'round trips/s',
+        'msg/s in flight',
+        'vs bare relay',
+        'targets',
+        '',
+      ],
+      report.relay.map((r) => [
+        r.target,
+        f(r.p50_ms),
+        f(r.p99_ms),
+        f(r.mean_ms),
+        f(r.round_trips_per_s, 0),
+        f(r.messages_per_s, 0),
+        f(r.vs_ceiling),
+        relayTargets(r)?.text ?? '',
+        verdict(relayTargets(r)),
+      ]),
+    ),
+  );
+  console.log(
+    `\nDispatch request → claim, ${DISPATCH} sessions a run, ${AGENTS} agents watching; targets: ` +
+      `p50 ≤ ${TARGETS.dispatchP50Ms} ms, p99 ≤ ${TARGETS.dispatchP99Ms} ms\n`,
+  );
+  console.log(
+    table(
+      [
+        'store',
+        'p50 ms',
+        'p99 ms',
+        'mean ms',
+        'request answered (201) p50 ms',
+        'lost claims',
+        'targets',
+        '',
+      ],
+      report.dispatch.map((d) => [
+        d.store,
+        f(d.p50_ms),
+        f(d.p99_ms),
+        f(d.mean_ms),
+        f(d.request_answered_p50_ms),
+        String(d.lost_claims),
+        dispatchTargets(d).text,
+        verdict(dispatchTargets(d)),
+      ]),
+    ),
+  );
+  for (const d of report.dispatch) {
+    console.log(`\n${d.store}: wins per agent ${JSON.stringify(d.winners)}`);
   }
 }
 
@@ -167,91 +397,35 @@ async function soak() {
     load_average_at_end: os.loadavg(),
     soak: r,
   };
-  write(`soak-${started.toISOString().replace(/[:.]/g, '-')}.json`, report, 'soak-latest.json');
-}
-
-function write(name: string, report: object, latest: string) {
-  fs.mkdirSync(resultsDir, { recursive: true });
-  const file = path.join(resultsDir, name);
-  fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  fs.writeFileSync(path.join(resultsDir, latest), `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`\nwritten: ${path.relative(process.cwd(), file)}`);
+  writeResults(runName('soak', started), 'soak-latest', report);
 }
 
 async function main() {
   const started = new Date();
-  const results: Result[] = [await benchStore('sqlite')];
-  if (await postgresAvailable()) results.push(await benchStore('postgres'));
-  else log('\nPostgreSQL not reachable: skipping its run');
-
-  const cpus = os.cpus();
-  console.log(
-    `\nAgentMC realtime bench — ${cpus.length} cores (${cpus[0]?.model.trim()}), Node ${process.version}; ` +
-      `server, agents and person share the machine\n`,
-  );
-  const ms = (n: number) => n.toFixed(2);
-  const rows = results.flatMap((r) => [
-    [
-      r.store,
-      `dispatch: request → claim (${AGENTS} agents watching)`,
-      String(r.dispatch.n),
-      ms(r.dispatch.p50),
-      ms(r.dispatch.p99),
-      ms(r.dispatch.mean),
-      ms(r.dispatch.max),
-      '',
-    ],
-    [
-      r.store,
-      '  of which: the request answered (201)',
-      String(r.dispatch.request_answered.n),
-      ms(r.dispatch.request_answered.p50),
-      ms(r.dispatch.request_answered.p99),
-      ms(r.dispatch.request_answered.mean),
-      ms(r.dispatch.request_answered.max),
-      '',
-    ],
-    [
-      r.store,
-      'relay: person → agent → person (one at a time)',
-      String(r.relay.n),
-      ms(r.relay.p50),
-      ms(r.relay.p99),
-      ms(r.relay.mean),
-      ms(r.relay.max),
-      '',
-    ],
-    [
-      r.store,
-      `relay throughput (${r.throughput.window} in flight)`,
-      String(r.throughput.messages),
-      '',
-      '',
-      '',
-      '',
-      `${r.throughput.per_second} msg/s`,
-    ],
-  ]);
-  console.log(
-    table(['store', 'measure', 'n', 'p50 ms', 'p99 ms', 'mean ms', 'max ms', 'rate'], rows),
-  );
-  for (const r of results) {
-    console.log(
-      `\n${r.store}: ${r.dispatch.lost_claims} losing claims (409) over ${r.dispatch.n} sessions; ` +
-        `wins per agent ${JSON.stringify(r.dispatch.winners)}`,
-    );
-  }
-
-  const report = {
+  const loadBefore = os.loadavg()[0]!;
+  const postgres = (await postgresAvailable()) ? null : 'PostgreSQL did not answer';
+  if (postgres) log('PostgreSQL not reachable: skipping its runs');
+  const kinds: StoreKind[] = postgres ? ['sqlite'] : ['sqlite', 'postgres'];
+  const { relay, dispatch } = await measureAll(kinds);
+  const report: RealtimeReport = {
+    kind: 'realtime',
     started: started.toISOString(),
-    machine: { cores: cpus.length, cpu: cpus[0]?.model.trim(), node: process.version },
-    settings: { agents: AGENTS, dispatch: DISPATCH, relay: RELAY, burst: BURST, window: WINDOW },
-    results,
+    machine: machine(loadBefore),
+    settings: {
+      runs: RUNS,
+      agents: AGENTS,
+      dispatch: DISPATCH,
+      relay: RELAY,
+      burst: BURST,
+      window: WINDOW,
+    },
+    relay,
+    dispatch,
+    postgres,
   };
-  write(
-    `realtime-${started.toISOString().replace(/[:.]/g, '-')}.json`,
-    report,
-    'realtime-latest.json',
+  printTables(report);
+  writeResults(runName('realtime', started), 'realtime-latest', report, (file) =>
+    writeRealtimeHtml(file, report),
   );
 }
 

@@ -61,3 +61,55 @@ export interface BenchReport {
   /** Why PostgreSQL was left out, when it was. */
   readonly postgres: string | null;
 }
+
+/** `pnpm bench:realtime`: the relay, person → agent → person, on one target. */
+export interface RelayRow {
+  /** `bare ws relay`, `server (sqlite)`, `server (sqlite) through the SDKs`, … */
+  readonly target: string;
+  /** Raw `ws` clients (the same on every target) or the SDKs (connection and sample agent). */
+  readonly clients: 'raw ws' | 'SDKs';
+  /** Round trips one at a time in each run, and their latency. */
+  readonly round_trips: number;
+  readonly p50_ms: Figure;
+  readonly p99_ms: Figure;
+  readonly mean_ms: Figure;
+  /** Round trips one at a time: completed over elapsed seconds. */
+  readonly round_trips_per_s: Figure;
+  /** The windowed run: `burst` messages with `window` in flight, messages a second. */
+  readonly window: number;
+  readonly burst: number;
+  readonly messages_per_s: Figure;
+  /** round_trips_per_s over the bare relay's in the same round, per round. */
+  readonly vs_ceiling: Figure | null;
+  readonly target_ratio: number | null;
+  readonly target_p99_ms: number | null;
+}
+
+/** `pnpm bench:realtime`: a person's request until the winning claim, with agents racing. */
+export interface DispatchRow {
+  readonly store: string;
+  readonly agents: number;
+  /** Sessions dispatched one after another in each run. */
+  readonly sessions: number;
+  readonly p50_ms: Figure;
+  readonly p99_ms: Figure;
+  readonly mean_ms: Figure;
+  /** The person's request alone: sent → its 201, a part of the dispatch latency. */
+  readonly request_answered_p50_ms: Figure;
+  /** Claims that lost the race (409) over all runs, and wins per agent. */
+  readonly lost_claims: number;
+  readonly winners: Readonly<Record<string, number>>;
+  readonly target_p50_ms: number;
+  readonly target_p99_ms: number;
+}
+
+export interface RealtimeReport {
+  readonly kind: 'realtime';
+  readonly started: string;
+  readonly machine: Machine;
+  readonly settings: Readonly<Record<string, number | string>>;
+  readonly relay: readonly RelayRow[];
+  readonly dispatch: readonly DispatchRow[];
+  /** Why PostgreSQL was left out, when it was. */
+  readonly postgres: string | null;
+}

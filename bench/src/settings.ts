@@ -5,6 +5,11 @@
 
 const env = process.env;
 
+// Both benchmarks
+
+/** BENCH_RUNS (5): runs of each measure; a figure is their median, with their min–max. */
+export const RUNS = Number(env.BENCH_RUNS ?? 5);
+
 // `pnpm bench`
 
 /** BENCH_CONNECTIONS (10): concurrent connections of each load run. */
@@ -27,12 +32,12 @@ export const PROFILE = env.BENCH_PROFILE === '1';
 
 /** BENCH_AGENTS (10): sample agents competing for each dispatched session. */
 export const REALTIME_AGENTS = Number(env.BENCH_AGENTS ?? 10);
-/** BENCH_DISPATCH (300): sessions dispatched, one at a time. */
-export const DISPATCH = Number(env.BENCH_DISPATCH ?? 300);
-/** BENCH_RELAY (500): message round trips, one at a time. */
-export const RELAY = Number(env.BENCH_RELAY ?? 500);
-/** BENCH_BURST (2,000): messages of the throughput run. */
-export const BURST = Number(env.BENCH_BURST ?? 2_000);
+/** BENCH_DISPATCH (100): sessions dispatched one at a time, in each run. */
+export const DISPATCH = Number(env.BENCH_DISPATCH ?? 100);
+/** BENCH_RELAY (200): message round trips one at a time, in each run. */
+export const RELAY = Number(env.BENCH_RELAY ?? 200);
+/** BENCH_BURST (500): messages of each windowed throughput run. */
+export const BURST = Number(env.BENCH_BURST ?? 500);
 /** BENCH_WINDOW (32): messages in flight at a time in the throughput run. */
 export const WINDOW = Number(env.BENCH_WINDOW ?? 32);
 
