@@ -17,9 +17,18 @@ export const SCALE_AGENTS = 10;
 
 export const now = () => Math.floor(Date.now() / 1000);
 
-/** Progress goes to stderr; the table alone goes to stdout. */
-export function log(message: string) {
+let sink: (message: string) => void = (message) => {
   process.stderr.write(`${message}\n`);
+};
+
+/** Progress goes to stderr (or the progress display); the table alone goes to stdout. */
+export function log(message: string) {
+  sink(message);
+}
+
+/** Sends the log through the progress display, so that its lines do not garble the bar. */
+export function logThrough(write: (message: string) => void) {
+  sink = write;
 }
 
 /** Cycles through agents so that every request is a different agent's list. */

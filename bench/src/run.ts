@@ -10,7 +10,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Database, Store } from '@agentmc/server';
 import { sql, type Kysely } from 'kysely';
 import {
@@ -23,25 +22,28 @@ import { ceilingRequests, startCeiling, type Ceiling } from './ceilings.js';
 import {
   AGENTS,
   LIST_SESSIONS,
+  SCALES,
   WARMUP,
   claimQueue,
   claimRequests,
   listRequests,
   log,
+  logThrough,
   now,
   openFor,
 } from './common.js';
 import { figure } from './figures.js';
 import { load, type LoadResult } from './load.js';
 import { summariseFile } from './profile.js';
+import { writeBenchHtml } from './html-report.js';
+import { progress } from './progress.js';
 import { printTable } from './report.js';
+import { runName, writeResults } from './results.js';
 import type { BenchReport, MemoryTrace, ThroughputRow } from './report-shape.js';
 import { figuresOf, interleaved, ratioOf, type Target } from './rounds.js';
 import { benchScale } from './scale.js';
 import { insertRequestedSessions, seedAgents, type BenchAgent } from './seed.js';
 import { CLAIMS, CONNECTIONS, DURATION, PROFILE, ROUNDS, SUSTAIN_SECONDS } from './settings.js';
-
-const resultsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../results');
 
 /** What each server must reach, as a ratio to bare Express in the same round. */
 const TARGET_RATIOS: Record<StoreKind, Record<'list' | 'claim', number>> = {
@@ -176,14 +178,17 @@ async function opsPerSecond(
   return Math.round(issued / ((performance.now() - started) / 1000));
 }
 
-async function benchStoreAlone(target: ServerUnderTest): Promise<ThroughputRow[]> {
+async function benchStoreAlone(
+  target: ServerUnderTest,
+  step: (label: string) => void,
+): Promise<ThroughputRow[]> {
   const { store, db, agents, kind } = target;
   const t = now();
   const list: number[] = [];
   const claim: number[] = [];
   const team = (await store.identity.findAgent(agents[0]!.id))!.team_id;
   for (let round = 0; round < ROUNDS; round++) {
-    log(`  ${kind} store alone: round ${round + 1}/${ROUNDS}`);
+    step(`${kind} store alone: round ${round + 1}/${ROUNDS}`);
     list.push(
       await opsPerSecond(
         (i) =>
@@ -267,9 +272,16 @@ async function traceMemory(target: ServerUnderTest): Promise<MemoryTrace> {
 async function main() {
   const started = new Date();
   const loadBefore = os.loadavg()[0]!;
+  const withPostgres = await postgresAvailable();
+  const stores = withPostgres ? 2 : 1;
+  const targets = 2 + stores;
+  const p = progress(
+    2 * targets * (1 + ROUNDS) + 1 + stores * ROUNDS + SCALES.length * (1 + ROUNDS),
+  );
+  logThrough((message) => p.log(message));
   const servers: ServerUnderTest[] = [await startServer('sqlite')];
   let postgres: string | null = null;
-  if (await postgresAvailable()) servers.push(await startServer('postgres'));
+  if (withPostgres) servers.push(await startServer('postgres'));
   else {
     log('PostgreSQL not reachable: skipping its runs');
     postgres = 'skipped: not reachable';
@@ -304,7 +316,7 @@ async function main() {
         duration: DURATION,
         warmup: WARMUP,
         connections: CONNECTIONS,
-        onRun: (label) => log(`  ${operation} · ${label}`),
+        onRun: (label) => p.step(`${operation} · ${label}`),
       });
       const express = runs.get('bare Express')!;
       for (const target of targets) {
@@ -331,7 +343,7 @@ async function main() {
         }
       }
     }
-    log(`\nsqlite: sustained list load for ${SUSTAIN_SECONDS} s, RSS sampled every second`);
+    p.step(`sqlite: sustained list load for ${SUSTAIN_SECONDS} s, RSS sampled every second`);
     memory = await traceMemory(servers[0]!);
     log(
       `  RSS ${memory.rss_start_mb} → ${memory.rss_end_mb} MB over ${memory.requests} requests ` +
@@ -346,10 +358,11 @@ async function main() {
   }
   for (const server of servers) {
     log(`\n${server.kind}: the store alone, without HTTP`);
-    rows.push(...(await benchStoreAlone(server)));
+    rows.push(...(await benchStoreAlone(server, (label) => p.step(label))));
     await server.close();
   }
-  const scale = await benchScale();
+  const scale = await benchScale((label) => p.step(label));
+  p.done();
 
   const order = [
     'node:http',
@@ -393,12 +406,7 @@ async function main() {
       `(min–max); load average ${loadBefore.toFixed(1)} before, ${report.machine.load_average.after.toFixed(1)} after\n`,
   );
   printTable(report);
-  fs.mkdirSync(resultsDir, { recursive: true });
-  const base = `bench-${started.toISOString().replace(/[:.]/g, '-')}`;
-  const json = `${JSON.stringify(report, null, 2)}\n`;
-  fs.writeFileSync(path.join(resultsDir, `${base}.json`), json);
-  fs.writeFileSync(path.join(resultsDir, 'latest.json'), json);
-  console.log(`\nwritten: ${path.relative(process.cwd(), path.join(resultsDir, `${base}.json`))}`);
+  writeResults(runName('bench', started), 'latest', report, (file) => writeBenchHtml(file, report));
 }
 
 await main();

@@ -8,7 +8,7 @@ import { fillSqlite, seedAgents } from './seed.js';
 import { CONNECTIONS, DURATION, ROUNDS } from './settings.js';
 
 /** List p99 over growing stored data (SQLite): it stays flat when the index serves it. */
-export async function benchScale(): Promise<ScalePoint[]> {
+export async function benchScale(step: (label: string) => void): Promise<ScalePoint[]> {
   const scale: ScalePoint[] = [];
   for (const count of SCALES) {
     log(`\nscale: ${count.toLocaleString('en')} stored sessions (SQLite)`);
@@ -31,10 +31,11 @@ export async function benchScale(): Promise<ScalePoint[]> {
             duration,
             next: listRequests(agents),
           });
+        step(`list @ ${count.toLocaleString('en')} sessions: warm-up`);
         await run(WARMUP);
         const runs: LoadResult[] = [];
         for (let round = 0; round < ROUNDS; round++) {
-          log(`  list @ ${count}: run ${round + 1}/${ROUNDS}`);
+          step(`list @ ${count.toLocaleString('en')} sessions: run ${round + 1}/${ROUNDS}`);
           runs.push(await run(DURATION));
         }
         scale.push({ sessions: count, generate_ms: fillMs, ...figuresOf(runs) });
