@@ -23,8 +23,8 @@ export const ROUNDS = Number(env.BENCH_ROUNDS ?? 5);
  * request takes a distinct one, so they must outnumber what the rounds can claim.
  */
 export const CLAIMS = Number(env.BENCH_CLAIMS ?? 60_000);
-/** BENCH_SUSTAIN (60): seconds of the sustained list load that traces the server's memory. */
-export const SUSTAIN_SECONDS = Number(env.BENCH_SUSTAIN ?? 60);
+/** BENCH_SUSTAIN (120): seconds of the sustained list load that traces the server's memory. */
+export const SUSTAIN_SECONDS = Number(env.BENCH_SUSTAIN ?? 120);
 /** BENCH_PROFILE=1: run the real servers under --cpu-prof and print where their time went. */
 export const PROFILE = env.BENCH_PROFILE === '1';
 
