@@ -71,22 +71,34 @@ export function claimQueue(agents: readonly BenchAgent[], ids: Map<number, numbe
 }
 
 /**
- * A new database of a kind, the store over it, a raw connection for bulk seeding (the store
- * keeps its own private), and the environment a server process needs.
+ * A new database of a kind, the store over it, and the environment a server process over it
+ * needs, its limits at their defaults. `close` closes the store and drops the database.
  */
-export async function openFor(kind: StoreKind) {
+export async function openDatabase(kind: StoreKind) {
   const database = testDatabase(kind);
   const store = await openStore({
     databaseUrl: database.databaseUrl,
     ...(database.schema ? { schema: database.schema } : {}),
   });
-  const env = {
+  const env: Record<string, string> = {
     DATABASE_URL: database.databaseUrl,
     ...(database.schema ? { DATABASE_SCHEMA: database.schema } : {}),
-    RATE_LIMIT_PER_MINUTE: '0',
     LOG_LEVEL: 'warn',
   };
+  const close = async () => {
+    await store.close();
+    await database.drop();
+  };
+  return { database, store, env, close };
+}
+
+/**
+ * {@link openDatabase} with the per-key rate limit off (a load run is a runaway client on
+ * purpose), and a raw connection for bulk seeding (the store keeps its own private).
+ */
+export async function openFor(kind: StoreKind) {
+  const { database, store, env } = await openDatabase(kind);
   // The inspector's tables are the store's own, written out by the testkit: the same shape.
   const db = inspect(database).query as unknown as Kysely<Database>;
-  return { database, store, db, env };
+  return { database, store, db, env: { ...env, RATE_LIMIT_PER_MINUTE: '0' } };
 }

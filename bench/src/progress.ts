@@ -75,15 +75,18 @@ export function progress(total: number, stream: NodeJS.WriteStream = process.std
     cliProgress.Presets.shades_classic,
   );
   const bar = bars.create(total, 0, { step: 0, label: 'starting', left: '' });
+  // Once the bar is gone, a line goes straight out: the bar's log buffer is never drawn again.
+  let stopped = false;
   return {
     step(label) {
       const { step, left } = next();
       bar.update(step - 1, { step, label, left });
     },
-    log: (message) => bars.log(`${message}\n`),
+    log: (message) => (stopped ? stream.write(`${message}\n`) : bars.log(`${message}\n`)),
     done() {
       bar.update(total);
       bars.stop();
+      stopped = true;
       stream.write(finished());
     },
   };

@@ -12,6 +12,7 @@ import {
   type RealtimeConnection,
 } from '@agentmc/api';
 import { generateApiKey, type Store } from '@agentmc/server';
+import { log } from './common.js';
 import { openRawRelay } from './relay-raw.js';
 import { REALTIME_AGENTS as AGENTS, BURST, DISPATCH, RELAY, WINDOW } from './settings.js';
 import { latency, type Latency } from './stats.js';
@@ -24,7 +25,6 @@ import { latency, type Latency } from './stats.js';
 const WARMUP = 20;
 
 const now = () => Math.floor(Date.now() / 1000);
-const log = (message: string) => process.stderr.write(`${message}\n`);
 
 export type BenchWorld = Awaited<ReturnType<typeof seed>>;
 

@@ -25,13 +25,8 @@
  * bench/results/.
  */
 import os from 'node:os';
-import { openStore } from '@agentmc/server';
-import {
-  postgresAvailable,
-  spawnServer,
-  testDatabase,
-  type StoreKind,
-} from '@agentmc/testkit/core';
+import { postgresAvailable, spawnServer, type StoreKind } from '@agentmc/testkit/core';
+import { log, logThrough, openDatabase } from './common.js';
 import { figure, formatFigure, type Figure } from './figures.js';
 import { writeRealtimeHtml } from './html-report.js';
 import { progress } from './progress.js';
@@ -62,8 +57,6 @@ import { benchSoak, type SoakResult } from './soak.js';
 import { table } from './stats.js';
 import { dispatchTargets, relayTargets, verdict } from './targets.js';
 
-const log = (message: string) => process.stderr.write(`${message}\n`);
-
 /** What the realtime path must reach on this machine. */
 const TARGETS = {
   /** The server's relay round trips a second, at least this share of the bare relay's. */
@@ -77,26 +70,16 @@ const CEILING = 'bare ws relay';
 
 /** A spawned real server over a new database of one kind, seeded with the bench's team. */
 async function startServer(kind: StoreKind) {
-  const database = testDatabase(kind);
-  const store = await openStore({
-    databaseUrl: database.databaseUrl,
-    ...(database.schema ? { schema: database.schema } : {}),
-  });
-  const closeStore = async () => {
-    await store.close();
-    await database.drop();
-  };
+  const { store, env, close: closeStore } = await openDatabase(kind);
   let world: BenchWorld;
   let server: Awaited<ReturnType<typeof spawnServer>>;
   try {
     world = await seed(store);
     server = await spawnServer({
-      DATABASE_URL: database.databaseUrl,
-      ...(database.schema ? { DATABASE_SCHEMA: database.schema } : {}),
+      ...env,
       // Limits are ceilings against runaway clients; a throughput run is one on purpose.
       RATE_LIMIT_PER_MINUTE: '0',
       REALTIME_SIGNALS_PER_MINUTE: '0',
-      LOG_LEVEL: 'warn',
     });
   } catch (error) {
     await closeStore();
@@ -180,6 +163,7 @@ function machine(loadBefore: number): Machine {
 /** Runs every round: the bare relay, then each server's raw relay, SDK relay and dispatch. */
 async function measureAll(kinds: readonly StoreKind[]) {
   const p = progress(1 + kinds.length + RUNS * (1 + kinds.length * 3));
+  logThrough((message) => p.log(message));
   const relays = new Map<string, RelayRuns>();
   const relayRuns = (target: string, clients: RelayRow['clients']) => {
     const existing = relays.get(target);
@@ -325,24 +309,14 @@ function printTables(report: RealtimeReport) {
 async function soak() {
   const started = new Date();
   log(`\nsoak on ${SOAK_STORE}: seeding, starting the server`);
-  const database = testDatabase(SOAK_STORE);
-  const store = await openStore({
-    databaseUrl: database.databaseUrl,
-    ...(database.schema ? { schema: database.schema } : {}),
-  });
   // The server's own limits stay at their defaults: the load is spread over enough agents and
   // people to stay inside each principal's budgets.
-  const env = {
-    DATABASE_URL: database.databaseUrl,
-    ...(database.schema ? { DATABASE_SCHEMA: database.schema } : {}),
-    LOG_LEVEL: 'warn',
-  };
+  const { store, env, close } = await openDatabase(SOAK_STORE);
   let result: SoakResult;
   try {
     result = await benchSoak(store, env, await spawnServer(env));
   } finally {
-    await store.close();
-    await database.drop();
+    await close();
   }
   const cpus = os.cpus();
   const r = result;

@@ -11,6 +11,7 @@ import {
 import type { Store } from '@agentmc/server';
 import { spawnServer, type ServerProcess } from '@agentmc/testkit/core';
 import WebSocket from 'ws';
+import { log } from './common.js';
 import { createKey } from './realtime-measures.js';
 import { SOAK_INTERVAL_MS, SOAK_PRINCIPALS, SOAK_SECONDS, SOAK_SESSIONS } from './settings.js';
 import { latency, type Latency } from './stats.js';
@@ -20,7 +21,6 @@ import { latency, type Latency } from './stats.js';
 // talking for SOAK_SECONDS on one server; then the server is killed and restarted on the same
 // port, and every connection comes back with the client's own backoff and resumes.
 
-const log = (message: string) => process.stderr.write(`${message}\n`);
 const now = () => Math.floor(Date.now() / 1000);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
