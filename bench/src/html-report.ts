@@ -3,14 +3,10 @@
  * tables, and charts of the figures against their targets.
  */
 import fs from 'node:fs';
-import { formatFigure, spreadPercent, type Figure } from './figures.js';
+import type { Figure } from './figures.js';
 import { COLORS, barChart, figureBars, renderPage, type Section } from './html-page.js';
 import type { BenchReport, Machine, RealtimeReport } from './report-shape.js';
-import { dispatchTargets, relayTargets, throughputTargets, verdict } from './targets.js';
-
-/** `median (min–max)`, or a dash for a figure that was not measured. */
-const fig = (f: Figure | null, digits = 0) => (f ? formatFigure(f, digits) : '-');
-const spread = (f: Figure) => `${spreadPercent(f)}%`;
+import { dispatchTable, fig, relayTable, throughputTable } from './tables.js';
 
 function machineLine(m: Machine): string {
   return (
@@ -86,32 +82,7 @@ export function writeBenchHtml(file: string, report: BenchReport): void {
           ),
         },
       ],
-      tables: [
-        {
-          header: [
-            'target',
-            'operation',
-            'per second',
-            'spread',
-            'p50 ms',
-            'p99 ms',
-            'vs Express',
-            'target',
-            '',
-          ],
-          rows: rows.map((r) => [
-            r.target,
-            r.operation,
-            fig(r.rps) + (r.note ? ' ops/s' : ''),
-            spread(r.rps),
-            fig(r.p50_ms, 1),
-            fig(r.p99_ms, 1),
-            fig(r.vs_express, 2),
-            throughputTargets(r)?.text ?? '',
-            verdict(throughputTargets(r)),
-          ]),
-        },
-      ],
+      tables: [throughputTable(rows)],
     },
   ];
   if (report.scale.length > 0) {
@@ -265,37 +236,10 @@ export function writeRealtimeHtml(file: string, report: RealtimeReport): void {
           ),
         },
       ],
-      tables: [
-        {
-          header: [
-            'target',
-            'clients',
-            'p50 ms',
-            'p99 ms',
-            'mean ms',
-            'round trips/s',
-            'msg/s in flight',
-            'vs bare relay',
-            'targets',
-            '',
-          ],
-          rows: relay.map((r) => [
-            r.target,
-            r.clients,
-            fig(r.p50_ms, 2),
-            fig(r.p99_ms, 2),
-            fig(r.mean_ms, 2),
-            fig(r.round_trips_per_s),
-            fig(r.messages_per_s),
-            fig(r.vs_ceiling, 2),
-            relayTargets(r)?.text ?? '',
-            verdict(relayTargets(r)),
-          ]),
-        },
-      ],
+      tables: [relayTable(relay)],
     },
     {
-      heading: `Dispatch: request → claim, ${dispatch[0]?.agents ?? ''} agents racing`,
+      heading: `Dispatch: request → claim, ${dispatch[0]?.agents ?? ''} agents watching`,
       charts: [
         {
           title: 'Dispatch latency percentiles',
@@ -320,32 +264,7 @@ export function writeRealtimeHtml(file: string, report: RealtimeReport): void {
           ),
         },
       ],
-      tables: [
-        {
-          header: [
-            'store',
-            'sessions a run',
-            'p50 ms',
-            'p99 ms',
-            'mean ms',
-            'request answered p50 ms',
-            'lost claims',
-            'targets',
-            '',
-          ],
-          rows: dispatch.map((d) => [
-            d.store,
-            String(d.sessions),
-            fig(d.p50_ms, 2),
-            fig(d.p99_ms, 2),
-            fig(d.mean_ms, 2),
-            fig(d.request_answered_p50_ms, 2),
-            String(d.lost_claims),
-            dispatchTargets(d).text,
-            verdict(dispatchTargets(d)),
-          ]),
-        },
-      ],
+      tables: [dispatchTable(dispatch)],
     },
   ];
   const intro = [

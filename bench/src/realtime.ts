@@ -27,7 +27,7 @@
 import os from 'node:os';
 import { postgresAvailable, spawnServer, type StoreKind } from '@agentmc/testkit/core';
 import { log, logThrough, openDatabase } from './common.js';
-import { figure, formatFigure, type Figure } from './figures.js';
+import { figure } from './figures.js';
 import { writeRealtimeHtml } from './html-report.js';
 import { progress } from './progress.js';
 import {
@@ -55,7 +55,7 @@ import {
 } from './settings.js';
 import { benchSoak, type SoakResult } from './soak.js';
 import { table } from './stats.js';
-import { dispatchTargets, relayTargets, verdict } from './targets.js';
+import { dispatchTable, relayTable } from './tables.js';
 
 /** What the realtime path must reach on this machine. */
 const TARGETS = {
@@ -234,7 +234,6 @@ async function measureAll(kinds: readonly StoreKind[]) {
 
 /** The two tables on stdout. */
 function printTables(report: RealtimeReport) {
-  const f = (x: Figure | null, digits = 2) => (x ? formatFigure(x, digits) : '');
   const m = report.machine;
   console.log(
     `\nAgentMC realtime bench — ${m.cores} cores (${m.cpu}), Node ${m.node}; server, bare relay, ` +
@@ -246,60 +245,14 @@ function printTables(report: RealtimeReport) {
       `${WINDOW} in flight; targets: ≥ ${TARGETS.relayRatio}× the bare relay's round trips/s, ` +
       `p99 ≤ ${TARGETS.relayP99Ms} ms\n`,
   );
-  console.log(
-    table(
-      [
-        'target',
-        'p50 ms',
-        'p99 ms',
-        'mean ms',
-        'round trips/s',
-        'msg/s in flight',
-        'vs bare relay',
-        'targets',
-        '',
-      ],
-      report.relay.map((r) => [
-        r.target,
-        f(r.p50_ms),
-        f(r.p99_ms),
-        f(r.mean_ms),
-        f(r.round_trips_per_s, 0),
-        f(r.messages_per_s, 0),
-        f(r.vs_ceiling),
-        relayTargets(r)?.text ?? '',
-        verdict(relayTargets(r)),
-      ]),
-    ),
-  );
+  const relay = relayTable(report.relay);
+  console.log(table(relay.header, relay.rows));
   console.log(
     `\nDispatch request → claim, ${DISPATCH} sessions a run, ${AGENTS} agents watching; targets: ` +
       `p50 ≤ ${TARGETS.dispatchP50Ms} ms, p99 ≤ ${TARGETS.dispatchP99Ms} ms\n`,
   );
-  console.log(
-    table(
-      [
-        'store',
-        'p50 ms',
-        'p99 ms',
-        'mean ms',
-        'request answered (201) p50 ms',
-        'lost claims',
-        'targets',
-        '',
-      ],
-      report.dispatch.map((d) => [
-        d.store,
-        f(d.p50_ms),
-        f(d.p99_ms),
-        f(d.mean_ms),
-        f(d.request_answered_p50_ms),
-        String(d.lost_claims),
-        dispatchTargets(d).text,
-        verdict(dispatchTargets(d)),
-      ]),
-    ),
-  );
+  const dispatch = dispatchTable(report.dispatch);
+  console.log(table(dispatch.header, dispatch.rows));
   for (const d of report.dispatch) {
     console.log(`\n${d.store}: wins per agent ${JSON.stringify(d.winners)}`);
   }

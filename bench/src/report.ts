@@ -2,23 +2,12 @@
 import { formatFigure } from './figures.js';
 import type { BenchReport } from './report-shape.js';
 import { table } from './stats.js';
+import { throughputTable } from './tables.js';
 
 /** The throughput table, the scale curve and the memory trace, as text. */
 export function printTable(report: BenchReport) {
-  const lines = report.rows.map((r) => [
-    r.target,
-    r.operation,
-    formatFigure(r.rps) + (r.note ? ' ops/s' : ''),
-    r.p50_ms ? formatFigure(r.p50_ms) : '-',
-    r.p99_ms ? formatFigure(r.p99_ms) : '-',
-    r.vs_express ? formatFigure(r.vs_express, 2) : '',
-    r.target_ratio === null || !r.vs_express
-      ? ''
-      : `≥ ${r.target_ratio} ${r.vs_express.median >= r.target_ratio ? 'met' : 'NOT met'}`,
-  ]);
-  console.log(
-    table(['target', 'operation', 'req/s', 'p50 ms', 'p99 ms', 'vs Express', 'target'], lines),
-  );
+  const throughput = throughputTable(report.rows);
+  console.log(table(throughput.header, throughput.rows));
   if (report.scale.length > 0) {
     console.log('\nList (limit 20) against stored sessions, SQLite (median of the runs, min–max):');
     for (const s of report.scale) {
