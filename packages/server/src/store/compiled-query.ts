@@ -3,6 +3,7 @@ import type { CompiledQuery, Compilable, Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
 type Params = Record<string, number | string | null>;
+type Kinds<P extends Params> = { readonly [K in keyof P]: 'number' | 'string' };
 
 /**
  * The SQL of every query prepared here, with a name for it: PostgreSQL connections prepare
@@ -10,7 +11,6 @@ type Params = Record<string, number | string | null>;
  * the same text on every execution. Process-wide: the texts are the same for every store.
  */
 export const PREPARED_STATEMENT_NAMES = new Map<string, string>();
-type Kinds<P extends Params> = { readonly [K in keyof P]: 'number' | 'string' };
 
 /**
  * A hot query built and compiled once; each call only binds its values. Kysely otherwise builds

@@ -5,7 +5,7 @@ import { identityStore } from './identity-store.js';
 import type { SqlDialect } from './migrations/index.js';
 import type { Database } from './schema.js';
 import { sessionStore } from './session-store.js';
-import { signalStore } from './signal-store.js';
+import { signalInserts, signalStore } from './signal-store.js';
 import type {
   EventLog,
   IdentityStore,
@@ -43,8 +43,10 @@ export class KyselyStore implements Store {
       this.#statementErrors++;
     };
     this.identity = guard(identityStore(db), failed);
-    this.sessions = guard(sessionStore(db, dialect), failed);
-    this.signals = guard(signalStore(db), failed);
+    // Signals are written by both: their INSERTs are compiled once, for both.
+    const inserts = signalInserts(db);
+    this.sessions = guard(sessionStore(db, dialect, inserts), failed);
+    this.signals = guard(signalStore(db, inserts), failed);
     this.events = guard(eventLog(db), failed);
     this.#probe = guard({ ping: () => sql`select 1`.execute(db) }, failed);
   }

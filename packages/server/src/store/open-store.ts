@@ -216,6 +216,8 @@ function openPostgres(options: OpenStoreOptions): Opened {
  * the cancel, and the query would wait for the operating system's TCP timeout (many minutes).
  * Past the deadline the query fails with {@link StatementTimeoutError} and the connection is
  * destroyed, so the pool drops it instead of lending it out again.
+ *
+ * It also runs the texts of {@link PREPARED_STATEMENT_NAMES} as named prepared statements.
  */
 export function deadlineClient(deadlineMs: number): typeof pg.Client {
   return class DeadlineClient extends pg.Client {

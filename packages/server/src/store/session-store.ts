@@ -3,16 +3,19 @@ import type { ExpressionBuilder, Kysely, Updateable } from 'kysely';
 import { prepareQuery } from './compiled-query.js';
 import type { SqlDialect } from './migrations/index.js';
 import type { Database, RealtimeSessionsTable, SessionRow } from './schema.js';
-import { appendStatusSignal, signalInserts } from './signal-store.js';
+import { appendStatusSignal, type SignalInserts } from './signal-store.js';
 import type { SessionStore, StatusChange, TransitionInput } from './store.js';
 import { inTransaction } from './transaction.js';
 
 const HEARTBEAT_STATUSES: readonly SessionStatus[] = ['requested', 'claimed', 'active'];
 
 /** Sessions over Kysely: every status change and its status signal commit together. */
-export function sessionStore(db: Kysely<Database>, dialect: SqlDialect): SessionStore {
+export function sessionStore(
+  db: Kysely<Database>,
+  dialect: SqlDialect,
+  inserts: SignalInserts,
+): SessionStore {
   const hot = hotQueries(db);
-  const inserts = signalInserts(db);
   const find = (id: number, executor: Kysely<Database> = db) =>
     executor.selectFrom('realtime_sessions').selectAll().where('id', '=', id).executeTakeFirst();
 

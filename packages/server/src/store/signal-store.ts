@@ -219,8 +219,7 @@ export async function appendStatusSignal(
 }
 
 /** Signals over Kysely. */
-export function signalStore(db: Kysely<Database>): SignalStore {
-  const inserts = signalInserts(db);
+export function signalStore(db: Kysely<Database>, inserts: SignalInserts): SignalStore {
   return {
     append: (input) => appendSignal(db, inserts, input),
     list: (input) => listSignals(db, input),
